@@ -1,0 +1,4 @@
+//! The rules of the domain, free of GraphQL and SQL: who may do what, what
+//! a valid name is, how orders move.
+
+pub mod permissions;

@@ -1,0 +1,132 @@
+//! DataLoaders, one set per request: every relationship and id look-up
+//! goes through them, so a page costs the same few statements whatever its
+//! size.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use entity::{call, call_purpose, user};
+use sea_orm::{DatabaseConnection, DbErr};
+
+use crate::store::page::Page;
+use crate::store::{self, calls::CallWindow};
+
+/// Keys per statement. Generous, so that a page of 1000 purposes with 10
+/// calls each still loads their users in one statement, and below every
+/// backend's limit on bound parameters.
+const MAX_BATCH: usize = 10_000;
+
+/// The loaders of one request.
+pub struct Loaders {
+    /// Users by id.
+    pub users: DataLoader<UserLoader>,
+    /// Call purposes by id.
+    pub purposes: DataLoader<PurposeLoader>,
+    /// Calls by id.
+    pub calls: DataLoader<CallLoader>,
+    /// A page of each purpose's calls.
+    pub call_pages: DataLoader<CallPageLoader>,
+    /// Each purpose's number of calls.
+    pub call_counts: DataLoader<CallCountLoader>,
+}
+
+impl Loaders {
+    /// Fresh loaders over `conn`.
+    pub fn new(conn: &DatabaseConnection) -> Loaders {
+        fn loader<L: Send + Sync + 'static>(inner: L) -> DataLoader<L> {
+            DataLoader::new(inner, tokio::spawn).max_batch_size(MAX_BATCH)
+        }
+        Loaders {
+            users: loader(UserLoader(conn.clone())),
+            purposes: loader(PurposeLoader(conn.clone())),
+            calls: loader(CallLoader(conn.clone())),
+            call_pages: loader(CallPageLoader(conn.clone())),
+            call_counts: loader(CallCountLoader(conn.clone())),
+        }
+    }
+}
+
+/// Loads users by id.
+pub struct UserLoader(DatabaseConnection);
+
+impl Loader<i32> for UserLoader {
+    type Value = user::Model;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
+        let rows = store::users::by_ids(&self.0, keys).await?;
+        Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+    }
+}
+
+/// Loads call purposes by id.
+pub struct PurposeLoader(DatabaseConnection);
+
+impl Loader<i32> for PurposeLoader {
+    type Value = call_purpose::Model;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
+        let rows = store::purposes::by_ids(&self.0, keys).await?;
+        Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+    }
+}
+
+/// Loads calls by id.
+pub struct CallLoader(DatabaseConnection);
+
+impl Loader<i32> for CallLoader {
+    type Value = call::Model;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
+        let rows = store::calls::by_ids(&self.0, keys).await?;
+        Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+    }
+}
+
+/// Loads a page of calls per purpose: one statement per distinct window,
+/// which in practice is one per query since sibling purposes share their
+/// arguments.
+pub struct CallPageLoader(DatabaseConnection);
+
+impl Loader<(i32, CallWindow)> for CallPageLoader {
+    type Value = Page<call::Model>;
+    type Error = Arc<DbErr>;
+
+    async fn load(
+        &self,
+        keys: &[(i32, CallWindow)],
+    ) -> Result<HashMap<(i32, CallWindow), Self::Value>, Self::Error> {
+        let mut by_window: HashMap<&CallWindow, Vec<i32>> = HashMap::new();
+        for (purpose, window) in keys {
+            by_window.entry(window).or_default().push(*purpose);
+        }
+
+        let mut pages = HashMap::with_capacity(keys.len());
+        for (window, purposes) in by_window {
+            let found = store::calls::pages_for_purposes(&self.0, &purposes, window).await?;
+            for (purpose, page) in found {
+                pages.insert((purpose, window.clone()), page);
+            }
+        }
+        Ok(pages)
+    }
+}
+
+/// Loads each purpose's number of calls in one grouped statement.
+pub struct CallCountLoader(DatabaseConnection);
+
+impl Loader<i32> for CallCountLoader {
+    type Value = i64;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
+        let mut counts = store::calls::counts_for_purposes(&self.0, keys).await?;
+        for key in keys {
+            counts.entry(*key).or_insert(0);
+        }
+        Ok(counts)
+    }
+}
