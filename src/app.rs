@@ -57,7 +57,11 @@ impl Application {
         let listener = TcpListener::bind(address)
             .await
             .with_context(|| format!("binding {address}"))?;
-        Ok(Application { listener, router, db })
+        Ok(Application {
+            listener,
+            router,
+            db,
+        })
     }
 
     /// The address the server listens on.
@@ -67,7 +71,10 @@ impl Application {
 
     /// Serves until `shutdown` completes, lets requests in flight finish,
     /// then closes the pool.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         let address = self.address()?;
         tracing::info!(%address, graphiql = %format!("http://{address}/graphql"), "listening");
 
@@ -94,7 +101,11 @@ async fn demo_token(db: &Db, auth: &Authenticator) -> anyhow::Result<Option<Stri
     let Some(demo) = demo else {
         return Ok(None);
     };
-    let token = auth.mint(demo.id, crate::domain::permissions::ALL, Duration::from_secs(86_400));
+    let token = auth.mint(
+        demo.id,
+        crate::domain::permissions::ALL,
+        Duration::from_secs(86_400),
+    );
     if let Some(token) = &token {
         tracing::info!(
             "no JWT_SECRET configured: made a random one for this run; \

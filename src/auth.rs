@@ -86,11 +86,10 @@ impl Authenticator {
     /// configured, a random secret is made and `true` says so.
     pub fn from_config(args: &AuthArgs) -> anyhow::Result<(Authenticator, bool)> {
         if let Some(path) = &args.jwt_public_key_file {
-            let pem = std::fs::read(path)
-                .with_context(|| format!("reading {}", path.display()))?;
+            let pem = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
             return Ok((Authenticator::rs256(&pem)?, false));
         }
-        if let Some(secret) = &args.jwt_secret {
+        if let Some(secret) = args.jwt_secret.as_ref().filter(|s| !s.is_empty()) {
             anyhow::ensure!(
                 secret.len() >= 32,
                 "JWT_SECRET must be at least 32 bytes long to resist guessing"
@@ -114,17 +113,18 @@ impl Authenticator {
             return Credentials::Invalid("the Authorization header must be `Bearer <token>`");
         };
 
-        let claims = match jsonwebtoken::decode::<Claims>(token.trim(), &self.decoding, &self.validation) {
-            Ok(data) => data.claims,
-            Err(error) => {
-                use jsonwebtoken::errors::ErrorKind;
-                return Credentials::Invalid(match error.kind() {
-                    ErrorKind::ExpiredSignature => "the token has expired",
-                    ErrorKind::InvalidSignature => "the token's signature is not valid",
-                    _ => "the token is not a valid JWT for this service",
-                });
-            }
-        };
+        let claims =
+            match jsonwebtoken::decode::<Claims>(token.trim(), &self.decoding, &self.validation) {
+                Ok(data) => data.claims,
+                Err(error) => {
+                    use jsonwebtoken::errors::ErrorKind;
+                    return Credentials::Invalid(match error.kind() {
+                        ErrorKind::ExpiredSignature => "the token has expired",
+                        ErrorKind::InvalidSignature => "the token's signature is not valid",
+                        _ => "the token is not a valid JWT for this service",
+                    });
+                }
+            };
         match claims.sub.parse() {
             Ok(user_id) => Credentials::Token {
                 user_id,
@@ -143,7 +143,12 @@ impl Authenticator {
 
 /// Mints an HS256 token with `secret`.
 pub fn mint(secret: &str, user_id: i32, scopes: &str, ttl: Duration) -> anyhow::Result<String> {
-    mint_with(&EncodingKey::from_secret(secret.as_bytes()), user_id, scopes, ttl)
+    mint_with(
+        &EncodingKey::from_secret(secret.as_bytes()),
+        user_id,
+        scopes,
+        ttl,
+    )
 }
 
 fn mint_with(
@@ -188,13 +193,27 @@ mod tests {
     #[test]
     fn bad_headers_signatures_and_expiry_are_refused() {
         let auth = Authenticator::hs256(SECRET.as_bytes());
-        let other = mint("another-secret-that-is-long-enough!", 1, "", Duration::from_secs(60))
-            .unwrap_or_default();
+        let other = mint(
+            "another-secret-that-is-long-enough!",
+            1,
+            "",
+            Duration::from_secs(60),
+        )
+        .unwrap_or_default();
         let expired = {
             let now = jsonwebtoken::get_current_timestamp();
-            let claims = Claims { sub: "1".into(), scope: String::new(), iat: now - 100, exp: now - 10 };
-            jsonwebtoken::encode(&Header::default(), &claims, &EncodingKey::from_secret(SECRET.as_bytes()))
-                .unwrap_or_default()
+            let claims = Claims {
+                sub: "1".into(),
+                scope: String::new(),
+                iat: now - 100,
+                exp: now - 10,
+            };
+            jsonwebtoken::encode(
+                &Header::default(),
+                &claims,
+                &EncodingKey::from_secret(SECRET.as_bytes()),
+            )
+            .unwrap_or_default()
         };
         let cases = [
             ("Basic abc".to_owned(), "not bearer"),

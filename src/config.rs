@@ -32,7 +32,12 @@ pub struct CommonArgs {
     pub database_url: String,
 
     /// Largest number of pooled database connections.
-    #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 16, global = true)]
+    #[arg(
+        long,
+        env = "DATABASE_MAX_CONNECTIONS",
+        default_value_t = 16,
+        global = true
+    )]
     pub database_max_connections: u32,
 
     /// Log format: `pretty` for people, `json` for log collectors. Levels
@@ -140,7 +145,7 @@ impl ServeArgs {
 #[derive(Debug, Clone, Args)]
 pub struct LimitArgs {
     /// Deepest selection nesting accepted.
-    #[arg(long, env = "MAX_QUERY_DEPTH", default_value_t = 12)]
+    #[arg(long, env = "MAX_QUERY_DEPTH", default_value_t = 15)]
     pub max_query_depth: usize,
 
     /// Largest query complexity accepted; a connection's selection counts

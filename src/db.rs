@@ -81,7 +81,9 @@ fn sqlite_folder(url: &str) -> Option<&Path> {
     if path.is_empty() || path == ":memory:" {
         return None;
     }
-    Path::new(path).parent().filter(|p| !p.as_os_str().is_empty())
+    Path::new(path)
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
 }
 
 /// The URL without its password, for logs and error messages.
@@ -96,6 +98,15 @@ pub fn redact(url: &str) -> String {
         }
         None => url.to_owned(),
     }
+}
+
+/// The current instant, cut to the microsecond that every backend stores,
+/// so that what is written reads back equal.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    use chrono::{DurationRound as _, TimeDelta};
+    let now = chrono::Utc::now();
+    now.duration_trunc(TimeDelta::microseconds(1))
+        .unwrap_or(now)
 }
 
 #[cfg(test)]
@@ -124,12 +135,4 @@ mod tests {
         );
         assert_eq!(redact("sqlite://data/x.db"), "sqlite://data/x.db");
     }
-}
-
-/// The current instant, cut to the microsecond that every backend stores,
-/// so that what is written reads back equal.
-pub fn now() -> chrono::DateTime<chrono::Utc> {
-    use chrono::{DurationRound as _, TimeDelta};
-    let now = chrono::Utc::now();
-    now.duration_trunc(TimeDelta::microseconds(1)).unwrap_or(now)
 }

@@ -57,8 +57,22 @@ async fn seed(common: &CommonArgs, args: &SeedArgs) -> anyhow::Result<()> {
     match (args.users, args.purposes, args.calls) {
         (Some(users), Some(purposes), Some(calls)) => {
             let started = std::time::Instant::now();
-            seed::sized(&db.conn, seed::Sizes { users, purposes, calls }).await?;
-            tracing::info!(users, purposes, calls, seconds = started.elapsed().as_secs_f64(), "seeded");
+            seed::sized(
+                &db.conn,
+                seed::Sizes {
+                    users,
+                    purposes,
+                    calls,
+                },
+            )
+            .await?;
+            tracing::info!(
+                users,
+                purposes,
+                calls,
+                seconds = started.elapsed().as_secs_f64(),
+                "seeded"
+            );
         }
         _ => {
             let wrote = seed::demo_if_empty(&db.conn).await?;

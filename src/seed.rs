@@ -39,9 +39,7 @@ pub async fn demo_if_empty(db: &sea_orm::DatabaseConnection) -> anyhow::Result<b
     }
 
     let outcome = db
-        .transaction::<_, _, sea_orm::DbErr>(|txn| {
-            Box::pin(async move { write_demo(txn).await })
-        })
+        .transaction::<_, _, sea_orm::DbErr>(|txn| Box::pin(async move { write_demo(txn).await }))
         .await;
     match outcome {
         Ok(()) => Ok(true),
@@ -64,15 +62,20 @@ async fn write_demo(txn: &impl ConnectionTrait) -> Result<(), sea_orm::DbErr> {
     };
     let demo_id = user::Entity::insert(demo).exec(txn).await?.last_insert_id;
 
-    let purposes = DEMO_PURPOSES.iter().zip(1..).map(|(name, order)| call_purpose::ActiveModel {
-        name: Set((*name).into()),
-        display_order: Set(order),
-        creator_id: Set(demo_id),
-        created_at: Set(at),
-        updated_at: Set(at),
-        ..Default::default()
-    });
-    call_purpose::Entity::insert_many(purposes).exec_without_returning(txn).await?;
+    let purposes = DEMO_PURPOSES
+        .iter()
+        .zip(1..)
+        .map(|(name, order)| call_purpose::ActiveModel {
+            name: Set((*name).into()),
+            display_order: Set(order),
+            creator_id: Set(demo_id),
+            created_at: Set(at),
+            updated_at: Set(at),
+            ..Default::default()
+        });
+    call_purpose::Entity::insert_many(purposes)
+        .exec_without_returning(txn)
+        .await?;
 
     let purpose_ids: Vec<i32> = call_purpose::Entity::find()
         .select_only()
@@ -87,7 +90,9 @@ async fn write_demo(txn: &impl ConnectionTrait) -> Result<(), sea_orm::DbErr> {
             random_call(&mut rng, demo_id, purpose, at)
         })
         .collect();
-    call::Entity::insert_many(calls).exec_without_returning(txn).await?;
+    call::Entity::insert_many(calls)
+        .exec_without_returning(txn)
+        .await?;
     Ok(())
 }
 
@@ -106,8 +111,14 @@ pub struct Sizes {
 /// per purpose are skewed (a few purposes hold most calls) and about one
 /// call in ten has no purpose.
 pub async fn sized(db: &sea_orm::DatabaseConnection, sizes: Sizes) -> anyhow::Result<()> {
-    anyhow::ensure!(sizes.users > 0 || sizes.calls == 0, "calls need at least one user");
-    anyhow::ensure!(sizes.users > 0 || sizes.purposes == 0, "purposes need a creator");
+    anyhow::ensure!(
+        sizes.users > 0 || sizes.calls == 0,
+        "calls need at least one user"
+    );
+    anyhow::ensure!(
+        sizes.users > 0 || sizes.purposes == 0,
+        "purposes need a creator"
+    );
 
     let txn = db.begin().await?;
     let at = now();
@@ -126,24 +137,38 @@ pub async fn sized(db: &sea_orm::DatabaseConnection, sizes: Sizes) -> anyhow::Re
         }
     });
     insert_batches(&txn, users).await?;
-    let user_ids: Vec<i32> = new_ids(&txn, user::Entity::find(), user::Column::Id, first_user).await?;
+    let user_ids: Vec<i32> =
+        new_ids(&txn, user::Entity::find(), user::Column::Id, first_user).await?;
 
-    let first_purpose = next_id(&txn, call_purpose::Entity::find(), call_purpose::Column::Id).await?;
-    let next_order = next_id(&txn, call_purpose::Entity::find(), call_purpose::Column::DisplayOrder).await?;
-    let purposes = (0..sizes.purposes).map(|n| {
-        let created = at - TimeDelta::minutes(i64::from(sizes.purposes - n));
-        call_purpose::ActiveModel {
-            name: Set(format!("Purpose {}", first_purpose + n as i64)),
-            display_order: Set((next_order + n as i64) as i32),
-            creator_id: Set(user_ids[rng.random_range(0..user_ids.len())]),
-            created_at: Set(created),
-            updated_at: Set(created),
-            ..Default::default()
-        }
-    }).collect::<Vec<_>>();
+    let first_purpose =
+        next_id(&txn, call_purpose::Entity::find(), call_purpose::Column::Id).await?;
+    let next_order = next_id(
+        &txn,
+        call_purpose::Entity::find(),
+        call_purpose::Column::DisplayOrder,
+    )
+    .await?;
+    let purposes = (0..sizes.purposes)
+        .map(|n| {
+            let created = at - TimeDelta::minutes(i64::from(sizes.purposes - n));
+            call_purpose::ActiveModel {
+                name: Set(format!("Purpose {}", first_purpose + n as i64)),
+                display_order: Set((next_order + n as i64) as i32),
+                creator_id: Set(user_ids[rng.random_range(0..user_ids.len())]),
+                created_at: Set(created),
+                updated_at: Set(created),
+                ..Default::default()
+            }
+        })
+        .collect::<Vec<_>>();
     insert_batches(&txn, purposes).await?;
-    let purpose_ids: Vec<i32> =
-        new_ids(&txn, call_purpose::Entity::find(), call_purpose::Column::Id, first_purpose).await?;
+    let purpose_ids: Vec<i32> = new_ids(
+        &txn,
+        call_purpose::Entity::find(),
+        call_purpose::Column::Id,
+        first_purpose,
+    )
+    .await?;
 
     let mut remaining = sizes.calls as usize;
     while remaining > 0 {
@@ -155,7 +180,9 @@ pub async fn sized(db: &sea_orm::DatabaseConnection, sizes: Sizes) -> anyhow::Re
                 random_call(&mut rng, user, purpose, at)
             })
             .collect();
-        call::Entity::insert_many(calls).exec_without_returning(&txn).await?;
+        call::Entity::insert_many(calls)
+            .exec_without_returning(&txn)
+            .await?;
         remaining -= chunk;
     }
 
@@ -171,7 +198,12 @@ async fn next_id<E: EntityTrait>(
 ) -> Result<i64, sea_orm::DbErr> {
     let max: Option<Option<i32>> = select
         .select_only()
-        .column_as(sea_orm::sea_query::Expr::from(sea_orm::sea_query::Func::max(sea_orm::sea_query::Expr::col(column))), "max")
+        .column_as(
+            sea_orm::sea_query::Expr::from(sea_orm::sea_query::Func::max(
+                sea_orm::sea_query::Expr::col(column),
+            )),
+            "max",
+        )
         .into_tuple()
         .one(db)
         .await?;
@@ -203,7 +235,9 @@ where
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let batch: Vec<A> = rows.by_ref().take(BATCH).collect();
-        A::Entity::insert_many(batch).exec_without_returning(db).await?;
+        A::Entity::insert_many(batch)
+            .exec_without_returning(db)
+            .await?;
     }
     Ok(())
 }
@@ -228,7 +262,8 @@ fn random_call(
     const OUTCOMES: [&str; 4] = ["Answered", "No Answer", "Voicemail", "Busy"];
     let dialed = at - TimeDelta::seconds(rng.random_range(60..90 * 86_400));
     let outcome = OUTCOMES[rng.random_range(0..OUTCOMES.len())];
-    let answered = (outcome == "Answered").then(|| dialed + TimeDelta::seconds(rng.random_range(3..30)));
+    let answered =
+        (outcome == "Answered").then(|| dialed + TimeDelta::seconds(rng.random_range(3..30)));
     let completed = dialed + TimeDelta::seconds(rng.random_range(30..1800));
     call::ActiveModel {
         direction: Set(if rng.random_bool(0.7) {
@@ -237,7 +272,9 @@ fn random_call(
             call::Direction::Inbound
         }),
         outcome: Set(Some(outcome.into())),
-        note: Set(rng.random_bool(0.3).then(|| "Left details in the CRM.".to_owned())),
+        note: Set(rng
+            .random_bool(0.3)
+            .then(|| "Left details in the CRM.".to_owned())),
         dialed_at: Set(Some(dialed)),
         answered_at: Set(answered),
         completed_at: Set(Some(completed)),

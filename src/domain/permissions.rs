@@ -77,7 +77,10 @@ mod tests {
             ("callPurposes.write", [false, true, false]),
             ("callPurposes.delete", [false, false, true]),
             ("callPurposes.all", [true, true, true]),
-            ("callPurposes.read  callPurposes.delete", [true, false, true]),
+            (
+                "callPurposes.read  callPurposes.delete",
+                [true, false, true],
+            ),
             ("calls.all prospects.read", [false, false, false]),
             ("", [false, false, false]),
         ];

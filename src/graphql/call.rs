@@ -9,7 +9,7 @@ use crate::graphql::id::{NodeKind, encode};
 use crate::graphql::state;
 use crate::graphql::user::User;
 
-/// A phone call logged by a user, optionally labelled with a purpose.
+/// The GraphQL `Call`.
 pub struct Call(pub call::Model);
 
 /// Which side started the call.
@@ -21,6 +21,7 @@ pub enum CallDirection {
     Outbound,
 }
 
+/// A phone call logged by a user, optionally labelled with a purpose.
 #[Object]
 impl Call {
     /// Opaque global id; pass it to `node(id:)`.

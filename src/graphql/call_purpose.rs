@@ -6,9 +6,7 @@ use entity::call_purpose;
 
 use crate::domain::permissions::Scope;
 use crate::graphql::call::Call;
-use crate::graphql::connection::{
-    Edge, KeyType, PageArgs, PageInfo, encode_cursor, page_info,
-};
+use crate::graphql::connection::{Edge, KeyType, PageArgs, PageInfo, encode_cursor, page_info};
 use crate::graphql::id::{NodeKind, encode};
 use crate::graphql::state;
 use crate::graphql::user::User;
@@ -16,9 +14,7 @@ use crate::store::calls::CallWindow;
 use crate::store::page::{KeyValue, Page};
 use crate::store::purposes::{self, Filter};
 
-/// A label sales teams use to categorise their call logs, such as
-/// "Initial Contact" or "Follow Up". The collection is kept in a display
-/// order: n purposes always hold the orders 1..n.
+/// The GraphQL `CallPurpose`.
 pub struct CallPurpose(pub call_purpose::Model);
 
 /// The cursor signature of every purpose's calls: newest first, by id.
@@ -32,6 +28,9 @@ pub fn connection_cost(first: Option<i32>, last: Option<i32>, child_complexity: 
         .saturating_add(1)
 }
 
+/// A label sales teams use to categorise their call logs, such as
+/// "Initial Contact" or "Follow Up". The collection is kept in a display
+/// order: n purposes always hold the orders 1..n.
 #[Object]
 impl CallPurpose {
     /// Opaque global id; pass it to `node(id:)` or `callPurpose(id:)`.
@@ -85,14 +84,22 @@ impl CallPurpose {
         ctx: &Context<'_>,
         #[graphql(desc = "Return at most this many calls from the start (0 to 1000).")]
         first: Option<i32>,
-        #[graphql(desc = "Return calls after this cursor (an edge's `cursor`).")]
-        after: Option<String>,
-        #[graphql(desc = "Return at most this many calls from the end (0 to 1000).")]
-        last: Option<i32>,
-        #[graphql(desc = "Return calls before this cursor (an edge's `cursor`).")]
-        before: Option<String>,
+        #[graphql(desc = "Return calls after this cursor (an edge's `cursor`).")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Return at most this many calls from the end (0 to 1000).")] last: Option<
+            i32,
+        >,
+        #[graphql(desc = "Return calls before this cursor (an edge's `cursor`).")] before: Option<
+            String,
+        >,
     ) -> Result<CallConnection> {
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
         let window = args.window(CALLS, &[KeyType::Int])?;
         let call_id = |key: Option<Vec<KeyValue>>| match key.as_deref() {
             Some([KeyValue::Int(id)]) => Some(*id),
@@ -164,6 +171,7 @@ impl CallPurposeConnection {
     }
 }
 
+/// A page of call purposes, with the cursors to read the pages around it.
 #[Object]
 impl CallPurposeConnection {
     /// The purposes of this page with their cursors.
@@ -213,6 +221,7 @@ impl CallConnection {
     }
 }
 
+/// A page of calls, with the cursors to read the pages around it.
 #[Object]
 impl CallConnection {
     /// The calls of this page with their cursors.

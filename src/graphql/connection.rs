@@ -42,7 +42,11 @@ pub enum KeyType {
 impl PageArgs {
     /// Checks the sizes and reads the cursors. `signature` names the list
     /// and its sort order; a cursor made for another is refused.
-    pub fn window(&self, signature: &str, types: &[KeyType]) -> Result<Window<Vec<KeyValue>>, ApiError> {
+    pub fn window(
+        &self,
+        signature: &str,
+        types: &[KeyType],
+    ) -> Result<Window<Vec<KeyValue>>, ApiError> {
         let first = page_size("first", self.first)?;
         let last = page_size("last", self.last)?;
         if first.is_some() && last.is_some() {
@@ -68,7 +72,9 @@ impl PageArgs {
 
     /// How many items this page can hold at most, for complexity limits.
     pub fn size_hint(first: Option<i32>, last: Option<i32>) -> usize {
-        let asked = first.or(last).map_or(DEFAULT_PAGE, |n| u64::try_from(n).unwrap_or(0));
+        let asked = first
+            .or(last)
+            .map_or(DEFAULT_PAGE, |n| u64::try_from(n).unwrap_or(0));
         usize::try_from(asked.min(MAX_PAGE)).unwrap_or(0)
     }
 }
@@ -91,7 +97,9 @@ pub fn encode_cursor(signature: &str, key: &[KeyValue]) -> String {
         .map(|value| match value {
             KeyValue::Int(v) => Value::from(*v),
             KeyValue::Text(v) => Value::from(v.as_str()),
-            KeyValue::Time(v) => Value::from(v.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)),
+            KeyValue::Time(v) => {
+                Value::from(v.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
+            }
         })
         .collect();
     let payload = Value::Array(vec![Value::from(signature), Value::Array(values)]);
@@ -112,7 +120,9 @@ fn decode_cursor(
     };
     let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| invalid())?;
     let payload: Value = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
-    let [Value::String(found), Value::Array(values)] = payload.as_array().map(Vec::as_slice).unwrap_or_default() else {
+    let [Value::String(found), Value::Array(values)] =
+        payload.as_array().map(Vec::as_slice).unwrap_or_default()
+    else {
         return Err(invalid());
     };
     if found != signature {
@@ -129,9 +139,10 @@ fn decode_cursor(
         .iter()
         .zip(values)
         .map(|(kind, value)| match (kind, value) {
-            (KeyType::Int, Value::Number(n)) => {
-                n.as_i64().and_then(|n| i32::try_from(n).ok()).map(KeyValue::Int)
-            }
+            (KeyType::Int, Value::Number(n)) => n
+                .as_i64()
+                .and_then(|n| i32::try_from(n).ok())
+                .map(KeyValue::Int),
             (KeyType::Text, Value::String(s)) => Some(KeyValue::Text(s.clone())),
             (KeyType::Time, Value::String(s)) => DateTime::parse_from_rfc3339(s)
                 .ok()
@@ -192,11 +203,18 @@ mod tests {
         let time = DateTime::parse_from_rfc3339("2026-12-03T10:00:00.123456Z")
             .map(|t| t.with_timezone(&Utc))
             .unwrap_or_default();
-        vec![KeyValue::Text("Follow Up ☎".into()), KeyValue::Time(time), KeyValue::Int(7)]
+        vec![
+            KeyValue::Text("Follow Up ☎".into()),
+            KeyValue::Time(time),
+            KeyValue::Int(7),
+        ]
     }
 
     fn args(after: &str) -> PageArgs {
-        PageArgs { after: Some(after.to_owned()), ..Default::default() }
+        PageArgs {
+            after: Some(after.to_owned()),
+            ..Default::default()
+        }
     }
 
     #[test]
@@ -214,15 +232,26 @@ mod tests {
 
         let error = args(&cursor).window("n-c+i+", &TYPES).err();
 
-        assert!(matches!(error, Some(ApiError::BadUserInput { argument, .. }) if argument == "after"));
+        assert!(
+            matches!(error, Some(ApiError::BadUserInput { argument, .. }) if argument == "after")
+        );
     }
 
     #[test]
     fn malformed_cursors_are_refused_not_crashed_on() {
         let wrong_types = URL_SAFE_NO_PAD.encode(r#"["n+c+i+",[1,2,3]]"#);
         let short = URL_SAFE_NO_PAD.encode(r#"["n+c+i+",["a"]]"#);
-        for cursor in ["", "%%%", "bm90IGpzb24", wrong_types.as_str(), short.as_str()] {
-            assert!(args(cursor).window("n+c+i+", &TYPES).is_err(), "cursor {cursor:?}");
+        for cursor in [
+            "",
+            "%%%",
+            "bm90IGpzb24",
+            wrong_types.as_str(),
+            short.as_str(),
+        ] {
+            assert!(
+                args(cursor).window("n+c+i+", &TYPES).is_err(),
+                "cursor {cursor:?}"
+            );
         }
     }
 
@@ -238,12 +267,21 @@ mod tests {
             (None, None, None),
         ];
         for (first, last, refused) in cases {
-            let result = PageArgs { first, last, ..Default::default() }.window("i+", &[KeyType::Int]);
+            let result = PageArgs {
+                first,
+                last,
+                ..Default::default()
+            }
+            .window("i+", &[KeyType::Int]);
             let argument = match result {
                 Err(ApiError::BadUserInput { argument, .. }) => Some(argument),
                 _ => None,
             };
-            assert_eq!(argument.as_deref(), refused, "first {first:?} last {last:?}");
+            assert_eq!(
+                argument.as_deref(),
+                refused,
+                "first {first:?} last {last:?}"
+            );
         }
     }
 

@@ -60,7 +60,11 @@ pub fn decode_as(kind: NodeKind, id: &str, argument: &str) -> Result<i32, ApiErr
         (found, number) if found == kind => Ok(number),
         (found, _) => Err(ApiError::bad_input(
             argument,
-            format!("`{id}` is the id of a {}, not of a {}", found.name(), kind.name()),
+            format!(
+                "`{id}` is the id of a {}, not of a {}",
+                found.name(),
+                kind.name()
+            ),
         )),
     }
 }

@@ -64,7 +64,10 @@ impl Extension for Limits {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await.map_err(with_input_code)?;
+        let document = next
+            .run(ctx, query, variables)
+            .await
+            .map_err(with_input_code)?;
 
         let aliases = count_aliases(&document);
         if aliases > self.max_aliases {

@@ -27,7 +27,9 @@ use crate::graphql::loaders::Loaders;
 pub type AppSchema = Schema<query::QueryRoot, EmptyMutation, EmptySubscription>;
 
 /// Builds the schema with the operation limits; the caller adds data.
-pub fn builder(limits: &LimitArgs) -> SchemaBuilder<query::QueryRoot, EmptyMutation, EmptySubscription> {
+pub fn builder(
+    limits: &LimitArgs,
+) -> SchemaBuilder<query::QueryRoot, EmptyMutation, EmptySubscription> {
     let mut builder = Schema::build(query::QueryRoot, EmptyMutation, EmptySubscription)
         .enable_federation()
         .extension(limits::Limits::from(limits));
@@ -124,7 +126,9 @@ impl RequestState {
         if viewer.scopes.allows(scope) {
             Ok(viewer)
         } else {
-            Err(ApiError::Forbidden { scope: scope.name() })
+            Err(ApiError::Forbidden {
+                scope: scope.name(),
+            })
         }
     }
 }

@@ -13,7 +13,11 @@ use crate::graphql::user::User;
 
 /// An object with a global id, which `node(id:)` fetches again.
 #[derive(Interface)]
-#[graphql(field(name = "id", ty = "ID", desc = "Opaque global id, unique across all types."))]
+#[graphql(field(
+    name = "id",
+    ty = "ID",
+    desc = "Opaque global id, unique across all types."
+))]
 pub enum Node {
     /// A call purpose.
     CallPurpose(CallPurpose),
@@ -35,7 +39,10 @@ pub async fn load(
         .map(|id| decode(id, argument))
         .collect::<Result<Vec<_>, _>>()?;
     let of_kind = |kind: NodeKind| -> Vec<i32> {
-        keys.iter().filter(|(k, _)| *k == kind).map(|(_, id)| *id).collect()
+        keys.iter()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, id)| *id)
+            .collect()
     };
 
     let loaders = &state.loaders;
@@ -52,7 +59,10 @@ pub async fn load(
     Ok(keys
         .into_iter()
         .map(|(kind, id)| match kind {
-            NodeKind::CallPurpose => purposes.get(&id).cloned().map(|m| Node::CallPurpose(CallPurpose(m))),
+            NodeKind::CallPurpose => purposes
+                .get(&id)
+                .cloned()
+                .map(|m| Node::CallPurpose(CallPurpose(m))),
             NodeKind::User => users.get(&id).cloned().map(|m| Node::User(User(m))),
             NodeKind::Call => calls.get(&id).cloned().map(|m| Node::Call(Call(m))),
         })

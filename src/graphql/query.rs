@@ -18,11 +18,12 @@ use crate::store::purposes::{self, SortField};
 /// Most ids `nodes(ids:)` takes at once.
 const MAX_NODES: usize = 1000;
 
-/// Entry points for reading. Every field needs a bearer token; reading call
-/// purposes needs the `callPurposes.read` scope (or `callPurposes.all`).
+/// The query root type.
 pub struct QueryRoot;
 
-#[Object]
+/// Entry points for reading. Every field needs a bearer token; reading call
+/// purposes needs the `callPurposes.read` scope (or `callPurposes.all`).
+#[Object(name = "Query")]
 impl QueryRoot {
     /// One call purpose by its global id; null, with a `NOT_FOUND` error,
     /// when no purpose has that id.
@@ -43,7 +44,9 @@ impl QueryRoot {
             .map_err(|error| state.internal(error))?;
         match purpose {
             Some(purpose) => Ok(Some(CallPurpose(purpose))),
-            None => Err(ApiError::NotFound(format!("no call purpose has the id `{}`", id.0)).into()),
+            None => {
+                Err(ApiError::NotFound(format!("no call purpose has the id `{}`", id.0)).into())
+            }
         }
     }
 
@@ -57,14 +60,16 @@ impl QueryRoot {
         ctx: &Context<'_>,
         #[graphql(desc = "Return at most this many purposes from the start (0 to 1000).")]
         first: Option<i32>,
-        #[graphql(desc = "Return purposes after this cursor (an edge's `cursor`).")]
-        after: Option<String>,
+        #[graphql(desc = "Return purposes after this cursor (an edge's `cursor`).")] after: Option<
+            String,
+        >,
         #[graphql(desc = "Return at most this many purposes from the end (0 to 1000).")]
         last: Option<i32>,
         #[graphql(desc = "Return purposes before this cursor (an edge's `cursor`).")]
         before: Option<String>,
-        #[graphql(desc = "Only purposes matching every condition given.")]
-        filter: Option<CallPurposeFilter>,
+        #[graphql(desc = "Only purposes matching every condition given.")] filter: Option<
+            CallPurposeFilter,
+        >,
         #[graphql(
             desc = "Sort terms, most important first; ties always fall to the id. \
                     Default: by `ORDER`, ascending."
@@ -85,7 +90,12 @@ impl QueryRoot {
                 SortField::Order | SortField::Id => KeyType::Int,
             })
             .collect();
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
         let window = args.window(&sort.signature(), &types)?;
 
         let db = ctx.data::<Db>()?;
@@ -136,13 +146,18 @@ impl QueryRoot {
             .load_one(viewer.user_id)
             .await
             .map_err(|error| state.internal(error))?;
-        user.map(User)
-            .ok_or_else(|| ApiError::Unauthenticated("the token's user does not exist".into()).into())
+        user.map(User).ok_or_else(|| {
+            ApiError::Unauthenticated("the token's user does not exist".into()).into()
+        })
     }
 
     /// Federation: resolves a `CallPurpose` reference by its `id`.
     #[graphql(entity)]
-    async fn find_call_purpose_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Option<CallPurpose>> {
+    async fn find_call_purpose_by_id(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> Result<Option<CallPurpose>> {
         Ok(entity(ctx, id).await?.and_then(|node| match node {
             Node::CallPurpose(purpose) => Some(purpose),
             _ => None,
@@ -173,5 +188,8 @@ impl QueryRoot {
 async fn entity(ctx: &Context<'_>, id: ID) -> Result<Option<Node>, ApiError> {
     let state = state(ctx)?;
     state.require(Scope::Read).await?;
-    Ok(node::load(state, &[id], "representations").await?.pop().flatten())
+    Ok(node::load(state, &[id], "representations")
+        .await?
+        .pop()
+        .flatten())
 }

@@ -5,9 +5,10 @@ use entity::user;
 
 use crate::graphql::id::{NodeKind, encode};
 
-/// A person using the sales tool: creates call purposes and logs calls.
+/// The GraphQL `User`.
 pub struct User(pub user::Model);
 
+/// A person using the sales tool: creates call purposes and logs calls.
 #[Object]
 impl User {
     /// Opaque global id; pass it to `node(id:)`.

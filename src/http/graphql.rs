@@ -71,7 +71,12 @@ fn wants_html(headers: &HeaderMap) -> bool {
     headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|accept| accept.split(',').next().is_some_and(|first| first.trim().starts_with("text/html")))
+        .is_some_and(|accept| {
+            accept
+                .split(',')
+                .next()
+                .is_some_and(|first| first.trim().starts_with("text/html"))
+        })
 }
 
 /// A JSON error body, as a GraphQL response without `data`.
@@ -79,7 +84,12 @@ fn request_error(media: MediaType, status: StatusCode, message: &str) -> Respons
     let body = serde_json::json!({
         "errors": [{ "message": message, "extensions": { "code": "BAD_REQUEST" } }]
     });
-    (status, [(header::CONTENT_TYPE, media.header())], body.to_string()).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, media.header())],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 fn not_acceptable() -> Response {
@@ -119,7 +129,8 @@ fn body_kind(headers: &HeaderMap) -> Body {
 
 /// A header that browsers only send after a CORS preflight.
 fn has_preflight_header(headers: &HeaderMap) -> bool {
-    headers.contains_key("x-apollo-operation-name") || headers.contains_key("apollo-require-preflight")
+    headers.contains_key("x-apollo-operation-name")
+        || headers.contains_key("apollo-require-preflight")
         || headers.contains_key("graphql-require-preflight")
 }
 
@@ -155,7 +166,10 @@ pub async fn post(
         Err(rejection) => {
             let status = rejection.status();
             let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
-                format!("the request body is larger than {} bytes", app.max_body_bytes)
+                format!(
+                    "the request body is larger than {} bytes",
+                    app.max_body_bytes
+                )
             } else {
                 "the request body could not be read".to_owned()
             };
@@ -177,7 +191,11 @@ pub async fn post(
 }
 
 /// `GET /graphql`: GraphiQL for a browser, queries for everyone else.
-pub async fn get(State(app): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+pub async fn get(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
     let query = query.unwrap_or_default();
     if wants_html(&headers) && !query.contains("query=") {
         return graphiql(&app);
@@ -223,7 +241,10 @@ fn is_mutation(request: &Request) -> bool {
 }
 
 fn graphiql(app: &AppState) -> Response {
-    let authorization = app.demo_token.as_ref().map(|token| format!("Bearer {token}"));
+    let authorization = app
+        .demo_token
+        .as_ref()
+        .map(|token| format!("Bearer {token}"));
     let mut source = GraphiQLSource::build()
         .endpoint("/graphql")
         .title("Call purposes");
@@ -241,7 +262,12 @@ fn prepare(app: &AppState, headers: &HeaderMap, request: Request) -> Request {
     request.data(RequestState::new(credentials, Loaders::new(&app.db.conn)))
 }
 
-async fn execute(app: &AppState, headers: &HeaderMap, media: MediaType, request: Request) -> Response {
+async fn execute(
+    app: &AppState,
+    headers: &HeaderMap,
+    media: MediaType,
+    request: Request,
+) -> Response {
     let operation = request.operation_name.clone();
     let started = Instant::now();
 
@@ -274,8 +300,14 @@ async fn execute_batch(
     let started = Instant::now();
     let count = requests.len();
 
-    let requests = requests.into_iter().map(|r| prepare(app, headers, r)).collect();
-    let response = app.schema.execute_batch(BatchRequest::Batch(requests)).await;
+    let requests = requests
+        .into_iter()
+        .map(|r| prepare(app, headers, r))
+        .collect();
+    let response = app
+        .schema
+        .execute_batch(BatchRequest::Batch(requests))
+        .await;
 
     tracing::info!(
         graphql.batch = count,
@@ -318,29 +350,41 @@ mod tests {
     #[test]
     fn accept_negotiation_follows_the_clients_order() {
         let cases = [
-            ("application/graphql-response+json", Some(MediaType::GraphQLResponse)),
+            (
+                "application/graphql-response+json",
+                Some(MediaType::GraphQLResponse),
+            ),
             ("application/json", Some(MediaType::Json)),
-            ("application/graphql-response+json, application/json;q=0.9", Some(MediaType::GraphQLResponse)),
-            ("application/json, application/graphql-response+json", Some(MediaType::Json)),
+            (
+                "application/graphql-response+json, application/json;q=0.9",
+                Some(MediaType::GraphQLResponse),
+            ),
+            (
+                "application/json, application/graphql-response+json",
+                Some(MediaType::Json),
+            ),
             ("*/*", Some(MediaType::Json)),
-            ("application/graphql-response+json;q=0, application/json", Some(MediaType::Json)),
+            (
+                "application/graphql-response+json;q=0, application/json",
+                Some(MediaType::Json),
+            ),
             ("text/html", None),
             ("application/xml", None),
         ];
         for (value, expected) in cases {
             assert_eq!(negotiate(&accept(value)), expected, "Accept: {value}");
         }
-        assert_eq!(negotiate(&HeaderMap::new()), Some(MediaType::Json), "no Accept");
+        assert_eq!(
+            negotiate(&HeaderMap::new()),
+            Some(MediaType::Json),
+            "no Accept"
+        );
     }
 
     #[test]
     fn only_the_selected_operation_decides_whether_get_is_refused() {
         let document = "query Q { viewer { id } } mutation M { __typename }";
-        let cases = [
-            (Some("Q"), false),
-            (Some("M"), true),
-            (None, true),
-        ];
+        let cases = [(Some("Q"), false), (Some("M"), true), (None, true)];
         for (operation, refused) in cases {
             let mut request = Request::new(document);
             request.operation_name = operation.map(str::to_owned);

@@ -45,7 +45,10 @@ pub async fn metrics(State(app): State<AppState>) -> impl IntoResponse {
         app.db.statement_count()
     );
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         body,
     )
 }

@@ -27,9 +27,8 @@ pub async fn pages_for_purposes(
     // Newest first, so "after" a cursor means smaller ids; `last` reads the
     // same order from the other end.
     let direction = if window.from_end { "ASC" } else { "DESC" };
-    let row_number = format!(
-        "ROW_NUMBER() OVER (PARTITION BY call_purpose_id ORDER BY id {direction})"
-    );
+    let row_number =
+        format!("ROW_NUMBER() OVER (PARTITION BY call_purpose_id ORDER BY id {direction})");
 
     let mut numbered = Query::select();
     numbered
@@ -63,7 +62,12 @@ pub async fn pages_for_purposes(
     }
     Ok(purpose_ids
         .iter()
-        .map(|id| (*id, window.into_page(grouped.remove(id).unwrap_or_default())))
+        .map(|id| {
+            (
+                *id,
+                window.into_page(grouped.remove(id).unwrap_or_default()),
+            )
+        })
         .collect())
 }
 

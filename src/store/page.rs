@@ -103,7 +103,7 @@ pub fn beyond(columns: &[(SimpleExpr, bool)], key: &[KeyValue], after: bool) -> 
 
 /// Wraps a column for use in [`beyond`].
 pub fn col(column: impl sea_orm::sea_query::IntoColumnRef) -> SimpleExpr {
-    Expr::col(column).into()
+    Expr::col(column)
 }
 
 #[cfg(test)]
@@ -122,7 +122,10 @@ mod tests {
 
     #[test]
     fn keyset_after_an_ascending_pair_compares_lexicographically() {
-        let columns = [(col(Alias::new("a")), false), (col(Alias::new("id")), false)];
+        let columns = [
+            (col(Alias::new("a")), false),
+            (col(Alias::new("id")), false),
+        ];
         let key = [KeyValue::Int(3), KeyValue::Int(9)];
 
         let text = sql(beyond(&columns, &key, true));
@@ -135,7 +138,10 @@ mod tests {
 
     #[test]
     fn keyset_before_a_descending_column_turns_the_comparison() {
-        let columns = [(col(Alias::new("name")), true), (col(Alias::new("id")), false)];
+        let columns = [
+            (col(Alias::new("name")), true),
+            (col(Alias::new("id")), false),
+        ];
         let key = [KeyValue::Text("b".into()), KeyValue::Int(2)];
 
         let text = sql(beyond(&columns, &key, false));

@@ -97,13 +97,18 @@ impl Sort {
     pub fn signature(&self) -> String {
         self.terms
             .iter()
-            .map(|(field, descending)| format!("{}{}", field.tag(), if *descending { '-' } else { '+' }))
+            .map(|(field, descending)| {
+                format!("{}{}", field.tag(), if *descending { '-' } else { '+' })
+            })
             .collect()
     }
 
     /// The sort key of one row.
     pub fn key_of(&self, purpose: &Model) -> Vec<KeyValue> {
-        self.terms.iter().map(|(field, _)| field.key_of(purpose)).collect()
+        self.terms
+            .iter()
+            .map(|(field, _)| field.key_of(purpose))
+            .collect()
     }
 
     /// Whether each key position holds a timestamp (true), text or integer;
@@ -189,7 +194,7 @@ impl Filter {
         }
         if let Some(contains) = &self.name.contains {
             let pattern = format!("%{}%", escape_like(&contains.to_ascii_lowercase()));
-            let lowered: SimpleExpr = Func::lower(Expr::col(Column::Name)).into();
+            let lowered: SimpleExpr = Func::lower(Expr::col((Entity, Column::Name))).into();
             all = all.add(lowered.like(sea_orm::sea_query::LikeExpr::new(pattern).escape('\\')));
         }
         all
@@ -297,24 +302,44 @@ mod tests {
             (vec![], "o+i+"),
             (vec![(SortField::Name, true)], "n-i+"),
             (vec![(SortField::Id, true), (SortField::Name, false)], "i-"),
-            (vec![(SortField::Order, false), (SortField::Order, true)], "o+i+"),
+            (
+                vec![(SortField::Order, false), (SortField::Order, true)],
+                "o+i+",
+            ),
         ];
         for (terms, signature) in cases {
-            assert_eq!(Sort::new(terms.clone()).signature(), signature, "terms {terms:?}");
+            assert_eq!(
+                Sort::new(terms.clone()).signature(),
+                signature,
+                "terms {terms:?}"
+            );
         }
     }
 
     #[test]
     fn an_empty_filter_matches_everything() {
-        assert_eq!(sql(&Filter::default()), r#"SELECT "id" FROM "call_purposes""#);
+        assert_eq!(
+            sql(&Filter::default()),
+            r#"SELECT "id" FROM "call_purposes" WHERE TRUE"#
+        );
     }
 
     #[test]
     fn filters_translate_to_bound_comparisons() {
         let filter = Filter {
-            order: IntCondition { gte: Some(2), lte: Some(5), ..Default::default() },
-            database_id: IntCondition { any_of: Some(vec![1, 2]), ..Default::default() },
-            name: NameCondition { eq: Some("Follow Up".into()), ..Default::default() },
+            order: IntCondition {
+                gte: Some(2),
+                lte: Some(5),
+                ..Default::default()
+            },
+            database_id: IntCondition {
+                any_of: Some(vec![1, 2]),
+                ..Default::default()
+            },
+            name: NameCondition {
+                eq: Some("Follow Up".into()),
+                ..Default::default()
+            },
             ..Default::default()
         };
 
@@ -322,14 +347,21 @@ mod tests {
 
         assert_eq!(
             text,
-            r#"SELECT "id" FROM "call_purposes" WHERE "display_order" >= 2 AND "display_order" <= 5 AND "id" IN (1, 2) AND "name" = 'Follow Up'"#
+            concat!(
+                r#"SELECT "id" FROM "call_purposes" WHERE "call_purposes"."display_order" >= 2 "#,
+                r#"AND "call_purposes"."display_order" <= 5 AND "call_purposes"."id" IN (1, 2) "#,
+                r#"AND "call_purposes"."name" = 'Follow Up'"#
+            )
         );
     }
 
     #[test]
     fn contains_ignores_case_and_escapes_wildcards() {
         let filter = Filter {
-            name: NameCondition { contains: Some("50%_Off".into()), ..Default::default() },
+            name: NameCondition {
+                contains: Some("50%_Off".into()),
+                ..Default::default()
+            },
             ..Default::default()
         };
 
@@ -337,7 +369,7 @@ mod tests {
 
         assert_eq!(
             text,
-            r#"SELECT "id" FROM "call_purposes" WHERE LOWER("name") LIKE '%50\%\_off%' ESCAPE '\'"#
+            r#"SELECT "id" FROM "call_purposes" WHERE LOWER("call_purposes"."name") LIKE '%50\%\_off%' ESCAPE '\'"#
         );
     }
 }

@@ -1,0 +1,8 @@
+//! Integration tests: the service as its users see it, over real HTTP, on
+//! SQLite, PostgreSQL and MariaDB, each test on a database of its own.
+
+mod helpers;
+
+mod http;
+mod lifecycle;
+mod schema;
