@@ -150,7 +150,7 @@ pub struct LimitArgs {
 
     /// Largest query complexity accepted; a connection's selection counts
     /// once per item of the page it asks for.
-    #[arg(long, env = "MAX_QUERY_COMPLEXITY", default_value_t = 100_000)]
+    #[arg(long, env = "MAX_QUERY_COMPLEXITY", default_value_t = 300_000)]
     pub max_query_complexity: usize,
 
     /// Most aliases one operation may use.

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use entity::call_purpose;
 
 use crate::domain::permissions::Scope;
+use crate::error::ApiError;
 use crate::graphql::call::Call;
 use crate::graphql::connection::{Edge, KeyType, PageArgs, PageInfo, encode_cursor, page_info};
 use crate::graphql::id::{NodeKind, encode};
@@ -19,6 +20,21 @@ pub struct CallPurpose(pub call_purpose::Model);
 
 /// The cursor signature of every purpose's calls: newest first, by id.
 const CALLS: &str = "calls:i-";
+
+/// The window over a purpose's calls that the Relay arguments ask for.
+pub fn call_window(args: PageArgs) -> Result<CallWindow, ApiError> {
+    let window = args.window(CALLS, &[KeyType::Int])?;
+    let call_id = |key: Option<Vec<KeyValue>>| match key.as_deref() {
+        Some([KeyValue::Int(id)]) => Some(*id),
+        _ => None,
+    };
+    Ok(CallWindow {
+        limit: window.limit,
+        from_end: window.from_end,
+        after: call_id(window.after),
+        before: call_id(window.before),
+    })
+}
 
 /// The complexity of a connection field: its selection once per item.
 pub fn connection_cost(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
@@ -94,23 +110,12 @@ impl CallPurpose {
             String,
         >,
     ) -> Result<CallConnection> {
-        let args = PageArgs {
+        let window = call_window(PageArgs {
             first,
             after,
             last,
             before,
-        };
-        let window = args.window(CALLS, &[KeyType::Int])?;
-        let call_id = |key: Option<Vec<KeyValue>>| match key.as_deref() {
-            Some([KeyValue::Int(id)]) => Some(*id),
-            _ => None,
-        };
-        let window = CallWindow {
-            limit: window.limit,
-            from_end: window.from_end,
-            after: call_id(window.after),
-            before: call_id(window.before),
-        };
+        })?;
 
         let state = state(ctx)?;
         let page = state

@@ -1,11 +1,12 @@
 //! DataLoaders, one set per request: every relationship and id look-up
 //! goes through them, so a page costs the same few statements whatever its
-//! size.
+//! size. Each caches what it loaded for the rest of the request, which is
+//! where `prefetch` leaves the rows it loads ahead.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::{call, call_purpose, user};
 use sea_orm::{DatabaseConnection, DbErr};
 
@@ -20,22 +21,23 @@ const MAX_BATCH: usize = 10_000;
 /// The loaders of one request.
 pub struct Loaders {
     /// Users by id.
-    pub users: DataLoader<UserLoader>,
+    pub users: DataLoader<UserLoader, HashMapCache>,
     /// Call purposes by id.
-    pub purposes: DataLoader<PurposeLoader>,
+    pub purposes: DataLoader<PurposeLoader, HashMapCache>,
     /// Calls by id.
-    pub calls: DataLoader<CallLoader>,
+    pub calls: DataLoader<CallLoader, HashMapCache>,
     /// A page of each purpose's calls.
-    pub call_pages: DataLoader<CallPageLoader>,
+    pub call_pages: DataLoader<CallPageLoader, HashMapCache>,
     /// Each purpose's number of calls.
-    pub call_counts: DataLoader<CallCountLoader>,
+    pub call_counts: DataLoader<CallCountLoader, HashMapCache>,
 }
 
 impl Loaders {
     /// Fresh loaders over `conn`.
     pub fn new(conn: &DatabaseConnection) -> Loaders {
-        fn loader<L: Send + Sync + 'static>(inner: L) -> DataLoader<L> {
-            DataLoader::new(inner, tokio::spawn).max_batch_size(MAX_BATCH)
+        fn loader<L: Send + Sync + 'static>(inner: L) -> DataLoader<L, HashMapCache> {
+            DataLoader::with_cache(inner, tokio::spawn, HashMapCache::default())
+                .max_batch_size(MAX_BATCH)
         }
         Loaders {
             users: loader(UserLoader(conn.clone())),

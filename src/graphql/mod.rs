@@ -9,6 +9,7 @@ pub mod id;
 pub mod limits;
 pub mod loaders;
 pub mod node;
+pub mod prefetch;
 pub mod query;
 pub mod user;
 
@@ -73,6 +74,8 @@ pub struct RequestState {
     viewer: OnceCell<Result<Viewer, ApiError>>,
     /// The request's loaders.
     pub loaders: Loaders,
+    /// Set once `_entities` has loaded all of its representations.
+    pub entities_loaded: OnceCell<Result<(), ApiError>>,
     internal: InternalErrors,
 }
 
@@ -83,6 +86,7 @@ impl RequestState {
             credentials,
             viewer: OnceCell::new(),
             loaders,
+            entities_loaded: OnceCell::new(),
             internal: InternalErrors::default(),
         }
     }

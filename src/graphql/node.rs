@@ -2,13 +2,14 @@
 
 use std::collections::HashMap;
 
-use async_graphql::{ID, Interface};
+use async_graphql::{ID, Interface, Lookahead};
 
 use crate::error::ApiError;
 use crate::graphql::RequestState;
 use crate::graphql::call::Call;
 use crate::graphql::call_purpose::CallPurpose;
 use crate::graphql::id::{NodeKind, decode};
+use crate::graphql::prefetch;
 use crate::graphql::user::User;
 
 /// An object with a global id, which `node(id:)` fetches again.
@@ -28,9 +29,11 @@ pub enum Node {
 }
 
 /// Fetches one object per global id, in the order given; ids that name
-/// nothing give `None`. Ids of each type are loaded in one batch.
+/// nothing give `None`. Ids of each type are loaded in one batch, and with
+/// `selection` (the selection on the objects) what it needs is prefetched.
 pub async fn load(
     state: &RequestState,
+    selection: Option<&Lookahead<'_>>,
     ids: &[ID],
     argument: &str,
 ) -> Result<Vec<Option<Node>>, ApiError> {
@@ -54,6 +57,12 @@ pub async fn load(
     let purposes: HashMap<_, _> = purposes.map_err(|error| state.internal(error))?;
     let users: HashMap<_, _> = users.map_err(|error| state.internal(error))?;
     let calls: HashMap<_, _> = calls.map_err(|error| state.internal(error))?;
+    if let Some(selection) = selection {
+        let found: Vec<_> = purposes.values().cloned().collect();
+        prefetch::purposes(state, &found, selection).await?;
+        let found: Vec<_> = calls.values().cloned().collect();
+        prefetch::calls(state, &found, selection).await?;
+    }
 
     // Cloned rather than removed: a client may ask for one id twice.
     Ok(keys

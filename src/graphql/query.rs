@@ -11,6 +11,7 @@ use crate::graphql::connection::{KeyType, PageArgs};
 use crate::graphql::filter::{CallPurposeFilter, CallPurposeOrder, sort};
 use crate::graphql::id::{NodeKind, decode_as};
 use crate::graphql::node::{self, Node};
+use crate::graphql::prefetch;
 use crate::graphql::state;
 use crate::graphql::user::User;
 use crate::store::purposes::{self, SortField};
@@ -43,7 +44,11 @@ impl QueryRoot {
             .await
             .map_err(|error| state.internal(error))?;
         match purpose {
-            Some(purpose) => Ok(Some(CallPurpose(purpose))),
+            Some(purpose) => {
+                prefetch::purposes(state, std::slice::from_ref(&purpose), &ctx.look_ahead())
+                    .await?;
+                Ok(Some(CallPurpose(purpose)))
+            }
             None => {
                 Err(ApiError::NotFound(format!("no call purpose has the id `{}`", id.0)).into())
             }
@@ -102,6 +107,8 @@ impl QueryRoot {
         let page = purposes::list(&db.conn, &filter, &sort, &window)
             .await
             .map_err(|error| state.internal(error))?;
+        let node = ctx.look_ahead().field("edges").field("node");
+        prefetch::purposes(state, &page.items, &node).await?;
         Ok(CallPurposeConnection::new(page, &sort, filter))
     }
 
@@ -113,7 +120,11 @@ impl QueryRoot {
     ) -> Result<Option<Node>> {
         let state = state(ctx)?;
         state.require(Scope::Read).await?;
-        Ok(node::load(state, &[id], "id").await?.pop().flatten())
+        let selection = ctx.look_ahead();
+        Ok(node::load(state, Some(&selection), &[id], "id")
+            .await?
+            .pop()
+            .flatten())
     }
 
     /// Objects by their global ids, in the order given (at most 1000); null
@@ -132,7 +143,7 @@ impl QueryRoot {
             )
             .into());
         }
-        Ok(node::load(state, &ids, "ids").await?)
+        Ok(node::load(state, Some(&ctx.look_ahead()), &ids, "ids").await?)
     }
 
     /// The user the bearer token belongs to. Needs a valid token, whatever
@@ -183,13 +194,37 @@ impl QueryRoot {
     }
 }
 
-/// One entity reference, through the same loaders as `nodes`, so that many
-/// representations cost one statement per type.
+/// One entity reference, through the same loaders as `nodes`. The first
+/// reference resolved loads every representation of the request (and what
+/// their selection needs) in one batch per type; the rest find it cached.
 async fn entity(ctx: &Context<'_>, id: ID) -> Result<Option<Node>, ApiError> {
     let state = state(ctx)?;
     state.require(Scope::Read).await?;
-    Ok(node::load(state, &[id], "representations")
-        .await?
-        .pop()
-        .flatten())
+
+    state
+        .entities_loaded
+        .get_or_init(|| async {
+            let representations: Vec<async_graphql::Any> = ctx
+                .param_value("representations", None)
+                .map(|(_, value)| value)
+                .unwrap_or_default();
+            let ids: Vec<ID> = representations
+                .iter()
+                .filter_map(|any| match &any.0 {
+                    async_graphql::Value::Object(fields) => match fields.get("id") {
+                        Some(async_graphql::Value::String(id)) => Some(ID(id.clone())),
+                        _ => None,
+                    },
+                    _ => None,
+                })
+                .collect();
+            node::load(state, Some(&ctx.look_ahead()), &ids, "representations")
+                .await
+                .map(|_| ())
+        })
+        .await
+        .clone()?;
+
+    let found = node::load(state, None, &[id], "representations").await?;
+    Ok(found.into_iter().next().flatten())
 }

@@ -10,7 +10,7 @@ use callpurpose_gateway::app::Application;
 use callpurpose_gateway::config::{Cli, Command};
 use chrono::{DateTime, Utc};
 use clap::Parser as _;
-use entity::{call, call_purpose, user};
+use entity::{call, call_purpose};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, Database, DatabaseConnection, EntityTrait};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -39,23 +39,26 @@ pub enum Backend {
 }
 
 /// Runs a test body once per backend, as three tests named after them.
+///
+/// Each test runs on a single-threaded runtime, server and client alike;
+/// parallelism comes from running many tests at once.
 #[macro_export]
 macro_rules! each_backend {
     ($($test:ident),* $(,)?) => {$(
         mod $test {
             use $crate::helpers::Backend;
 
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[tokio::test]
             async fn sqlite() {
                 super::$test(Backend::Sqlite).await
             }
 
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[tokio::test]
             async fn postgres() {
                 super::$test(Backend::Postgres).await
             }
 
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[tokio::test]
             async fn mysql() {
                 super::$test(Backend::Mysql).await
             }
@@ -71,12 +74,12 @@ macro_rules! each_server_backend {
         mod $test {
             use $crate::helpers::Backend;
 
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[tokio::test]
             async fn postgres() {
                 super::$test(Backend::Postgres).await
             }
 
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[tokio::test]
             async fn mysql() {
                 super::$test(Backend::Mysql).await
             }
@@ -467,22 +470,4 @@ pub async fn insert_calls(
         );
     }
     ids
-}
-
-/// Inserts a user; returns the id.
-pub async fn insert_user(conn: &DatabaseConnection, email: &str) -> i32 {
-    let now = callpurpose_gateway::db::now();
-    let model = user::ActiveModel {
-        first_name: Set("Test".into()),
-        last_name: Set("User".into()),
-        email: Set(email.into()),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    };
-    user::Entity::insert(model)
-        .exec(conn)
-        .await
-        .expect("insert")
-        .last_insert_id
 }

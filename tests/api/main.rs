@@ -3,6 +3,10 @@
 
 mod helpers;
 
+mod auth;
+mod budget;
 mod http;
 mod lifecycle;
+mod limits;
+mod reading;
 mod schema;

@@ -1,0 +1,124 @@
+//! Eager loading by look-ahead: once a list is known, everything its
+//! selection will ask for is loaded in one batch per relationship and left
+//! in the request's loader caches, where the field resolvers find it.
+//!
+//! The loaders alone batch by time (keys that arrive within a short delay),
+//! which splits a page of a thousand into several batches whenever polling
+//! its resolvers takes longer than the delay. Prefetching makes the count of
+//! statements a property of the query's shape, not of the machine's speed.
+
+use std::collections::BTreeSet;
+
+use async_graphql::{Lookahead, Name, Value};
+use entity::{call, call_purpose};
+
+use crate::error::ApiError;
+use crate::graphql::RequestState;
+use crate::graphql::call_purpose::call_window;
+use crate::graphql::connection::PageArgs;
+
+/// Loads what the selection `node` (a `CallPurpose` selection set) needs
+/// for these purposes: creators, pages of calls, call counts, and the users
+/// and purposes of those calls.
+pub async fn purposes(
+    state: &RequestState,
+    purposes: &[call_purpose::Model],
+    node: &Lookahead<'_>,
+) -> Result<(), ApiError> {
+    if purposes.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<i32> = purposes.iter().map(|p| p.id).collect();
+    let mut users: BTreeSet<i32> = BTreeSet::new();
+    if node.field("creator").exists() {
+        users.extend(purposes.iter().map(|p| p.creator_id));
+    }
+
+    let loaders = &state.loaders;
+    let calls_selection = node.field("calls");
+    if calls_selection.exists() {
+        let mut calls = Vec::new();
+        for field in calls_selection.selection_fields() {
+            // A field with bad arguments reports them itself when resolved.
+            let Ok(window) = page_args(field.arguments()).and_then(call_window) else {
+                continue;
+            };
+            let keys = ids.iter().map(|id| (*id, window.clone()));
+            let pages = loaders
+                .call_pages
+                .load_many(keys)
+                .await
+                .map_err(|e| state.internal(e))?;
+            calls.extend(pages.into_values().flat_map(|page| page.items));
+        }
+        if calls_selection.field("totalCount").exists() {
+            loaders
+                .call_counts
+                .load_many(ids.iter().copied())
+                .await
+                .map_err(|e| state.internal(e))?;
+        }
+        let call_node = calls_selection.field("edges").field("node");
+        if call_node.field("user").exists() {
+            users.extend(calls.iter().map(|c| c.user_id));
+        }
+    }
+
+    if !users.is_empty() {
+        loaders
+            .users
+            .load_many(users)
+            .await
+            .map_err(|e| state.internal(e))?;
+    }
+    Ok(())
+}
+
+/// Loads what the selection `node` (a `Call` selection set) needs for these
+/// calls: their users and purposes.
+pub async fn calls(
+    state: &RequestState,
+    calls: &[call::Model],
+    node: &Lookahead<'_>,
+) -> Result<(), ApiError> {
+    let loaders = &state.loaders;
+    if node.field("user").exists() {
+        let users: BTreeSet<i32> = calls.iter().map(|c| c.user_id).collect();
+        loaders
+            .users
+            .load_many(users)
+            .await
+            .map_err(|e| state.internal(e))?;
+    }
+    if node.field("callPurpose").exists() {
+        let purposes: BTreeSet<i32> = calls.iter().filter_map(|c| c.call_purpose_id).collect();
+        loaders
+            .purposes
+            .load_many(purposes)
+            .await
+            .map_err(|e| state.internal(e))?;
+    }
+    Ok(())
+}
+
+/// The Relay arguments of a selected connection field.
+fn page_args(
+    arguments: async_graphql::ServerResult<Vec<(Name, Value)>>,
+) -> Result<PageArgs, ApiError> {
+    let arguments = arguments.map_err(|e| ApiError::bad_input("arguments", e.message))?;
+    let mut args = PageArgs::default();
+    for (name, value) in arguments {
+        match (name.as_str(), value) {
+            ("first", Value::Number(n)) => {
+                args.first = n.as_i64().and_then(|n| i32::try_from(n).ok())
+            }
+            ("last", Value::Number(n)) => {
+                args.last = n.as_i64().and_then(|n| i32::try_from(n).ok())
+            }
+            ("after", Value::String(s)) => args.after = Some(s),
+            ("before", Value::String(s)) => args.before = Some(s),
+            _ => {}
+        }
+    }
+    Ok(args)
+}
