@@ -107,11 +107,14 @@ async fn demo_token(db: &Db, auth: &Authenticator) -> anyhow::Result<Option<Stri
         Duration::from_secs(86_400),
     );
     if let Some(token) = &token {
+        // Printed rather than logged: tokens stay out of log collectors, and
+        // this one is only good until the process stops.
         tracing::info!(
-            "no JWT_SECRET configured: made a random one for this run; \
-             GraphiQL has the demo user's token filled in. For other clients: \
-             Authorization: Bearer {token}"
+            "no JWT_SECRET configured: made a random secret for this run; GraphiQL has \
+             the demo user's token filled in, and stdout shows it for other clients"
         );
+        let line = format!("Authorization: Bearer {token}\n");
+        let _ = std::io::Write::write_all(&mut std::io::stdout(), line.as_bytes());
     }
     Ok(token)
 }

@@ -8,6 +8,7 @@ pub mod filter;
 pub mod id;
 pub mod limits;
 pub mod loaders;
+pub mod mutation;
 pub mod node;
 pub mod prefetch;
 pub mod query;
@@ -15,7 +16,7 @@ pub mod user;
 
 use std::fmt::Display;
 
-use async_graphql::{Context, EmptyMutation, EmptySubscription, Schema, SchemaBuilder};
+use async_graphql::{Context, EmptySubscription, Schema, SchemaBuilder};
 use tokio::sync::OnceCell;
 
 use crate::auth::Credentials;
@@ -25,13 +26,13 @@ use crate::error::{ApiError, InternalErrors};
 use crate::graphql::loaders::Loaders;
 
 /// The executable schema.
-pub type AppSchema = Schema<query::QueryRoot, EmptyMutation, EmptySubscription>;
+pub type AppSchema = Schema<query::QueryRoot, mutation::MutationRoot, EmptySubscription>;
 
 /// Builds the schema with the operation limits; the caller adds data.
 pub fn builder(
     limits: &LimitArgs,
-) -> SchemaBuilder<query::QueryRoot, EmptyMutation, EmptySubscription> {
-    let mut builder = Schema::build(query::QueryRoot, EmptyMutation, EmptySubscription)
+) -> SchemaBuilder<query::QueryRoot, mutation::MutationRoot, EmptySubscription> {
+    let mut builder = Schema::build(query::QueryRoot, mutation::MutationRoot, EmptySubscription)
         .enable_federation()
         .extension(limits::Limits::from(limits));
     if limits.disable_introspection {

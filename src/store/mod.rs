@@ -5,3 +5,4 @@ pub mod calls;
 pub mod page;
 pub mod purposes;
 pub mod users;
+pub mod writes;

@@ -8,5 +8,6 @@ mod budget;
 mod http;
 mod lifecycle;
 mod limits;
+mod mutations;
 mod reading;
 mod schema;
