@@ -5,6 +5,7 @@ mod helpers;
 
 mod auth;
 mod budget;
+mod concurrency;
 mod http;
 mod lifecycle;
 mod limits;
