@@ -50,8 +50,15 @@ impl Db {
 
         let statements = Arc::new(AtomicU64::new(0));
         let counter = statements.clone();
-        conn.set_metric_callback(move |_| {
+        conn.set_metric_callback(move |info| {
             counter.fetch_add(1, Ordering::Relaxed);
+            // Off unless asked for (RUST_LOG=callpurpose_gateway::sql=trace):
+            // the benchmark replays these statements with pgbench.
+            tracing::trace!(
+                target: "callpurpose_gateway::sql",
+                elapsed_us = info.elapsed.as_micros() as u64,
+                statement = %info.statement,
+            );
         });
         Ok(Db { conn, statements })
     }
