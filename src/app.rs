@@ -50,6 +50,7 @@ impl Application {
             demo_token,
             max_body_bytes: args.max_body_bytes,
             max_batch: MAX_BATCH,
+            limits: (&args.limits).into(),
         };
         let router = http::router(state, args.request_timeout);
 

@@ -1,18 +1,21 @@
 //! Limits on what one operation may ask: depth, complexity and aliases.
-//! Checked after parsing and validation, before any resolver runs, so an
-//! abusive query costs the server its parse and nothing more.
+//! All are checked before any resolver runs, so an abusive operation costs
+//! the server its parse and validation, nothing more.
+//!
+//! Depth and complexity are async-graphql's own checks, run during
+//! validation; aliases are counted here on the parsed document. The request
+//! errors these and the parser produce get stable codes here too, since
+//! async-graphql attaches none. None of this is an async-graphql extension
+//! on purpose: with any extension installed, async-graphql does bookkeeping
+//! for every field it resolves, which on a page of a thousand purposes with
+//! their calls costs more than everything else the server does.
 
-use std::sync::Arc;
-
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation,
-};
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{ServerError, ServerResult, ValidationResult, Variables};
+use async_graphql::{ObjectType, Request, Response, SchemaBuilder, ServerError, SubscriptionType};
 
 use crate::config::LimitArgs;
 
-/// The limits, as an async-graphql extension.
+/// The limits of one deployment.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     max_depth: usize,
@@ -30,80 +33,79 @@ impl From<&LimitArgs> for Limits {
     }
 }
 
-impl ExtensionFactory for Limits {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(*self)
+/// async-graphql's messages for its two limits.
+const TOO_COMPLEX: &str = "Query is too complex.";
+const TOO_DEEP: &str = "Query is nested too deep.";
+
+impl Limits {
+    /// Installs the depth and complexity limits in the schema.
+    pub fn install<Q, M, S>(&self, builder: SchemaBuilder<Q, M, S>) -> SchemaBuilder<Q, M, S>
+    where
+        Q: ObjectType + 'static,
+        M: ObjectType + 'static,
+        S: SubscriptionType + 'static,
+    {
+        builder
+            .limit_depth(self.max_depth)
+            .limit_complexity(self.max_complexity)
+    }
+
+    /// Parses the request's document (kept in the request, so execution does
+    /// not parse it again) and checks the alias limit.
+    pub fn check(&self, request: &mut Request) -> Result<(), ServerError> {
+        let document = request
+            .parsed_query()
+            .map_err(|error| coded(error, "BAD_USER_INPUT"))?;
+        let aliases = count_aliases(document);
+        if aliases > self.max_aliases {
+            let message = format!(
+                "the operation uses {aliases} aliases; at most {} are allowed",
+                self.max_aliases
+            );
+            return Err(coded(ServerError::new(message, None), "TOO_COMPLEX"));
+        }
+        Ok(())
+    }
+
+    /// Gives the request errors of a response (validation failures and
+    /// broken limits) their codes and clearer messages.
+    pub fn label(&self, response: &mut Response) {
+        for error in &mut response.errors {
+            if !error.path.is_empty() {
+                continue;
+            }
+            let code = match error.message.as_str() {
+                TOO_COMPLEX => {
+                    error.message = format!(
+                        "the operation's complexity is above the limit of {}; a connection \
+                         counts its selection once per item of the page it asks for",
+                        self.max_complexity
+                    );
+                    "TOO_COMPLEX"
+                }
+                TOO_DEEP => {
+                    error.message = format!(
+                        "the operation nests deeper than the limit of {} levels",
+                        self.max_depth
+                    );
+                    "TOO_COMPLEX"
+                }
+                _ => "BAD_USER_INPUT",
+            };
+            let extensions = error.extensions.get_or_insert_with(Default::default);
+            if extensions.get("code").is_none() {
+                extensions.set("code", code);
+            }
+        }
     }
 }
 
-fn too_complex(message: String) -> ServerError {
-    let mut error = ServerError::new(message, None);
+fn coded(mut error: ServerError, code: &str) -> ServerError {
     error
         .extensions
         .get_or_insert_with(Default::default)
-        .set("code", "TOO_COMPLEX");
+        .set("code", code);
     error
-}
-
-/// Gives a request error (a parse or validation failure) the code
-/// BAD_USER_INPUT, unless it has one.
-fn with_input_code(mut error: ServerError) -> ServerError {
-    let extensions = error.extensions.get_or_insert_with(Default::default);
-    if extensions.get("code").is_none() {
-        extensions.set("code", "BAD_USER_INPUT");
-    }
-    error
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for Limits {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next
-            .run(ctx, query, variables)
-            .await
-            .map_err(with_input_code)?;
-
-        let aliases = count_aliases(&document);
-        if aliases > self.max_aliases {
-            return Err(too_complex(format!(
-                "the operation uses {aliases} aliases; at most {} are allowed",
-                self.max_aliases
-            )));
-        }
-        Ok(document)
-    }
-
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        let result = next
-            .run(ctx)
-            .await
-            .map_err(|errors| errors.into_iter().map(with_input_code).collect::<Vec<_>>())?;
-
-        if result.depth > self.max_depth {
-            return Err(vec![too_complex(format!(
-                "the operation nests {} levels deep; at most {} are allowed",
-                result.depth, self.max_depth
-            ))]);
-        }
-        if result.complexity > self.max_complexity {
-            return Err(vec![too_complex(format!(
-                "the operation's complexity is {}; at most {} is allowed (a \
-                 connection counts its selection once per item of the page it asks for)",
-                result.complexity, self.max_complexity
-            ))]);
-        }
-        Ok(result)
-    }
 }
 
 /// Every alias in the document's operations and fragments.

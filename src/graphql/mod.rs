@@ -32,9 +32,9 @@ pub type AppSchema = Schema<query::QueryRoot, mutation::MutationRoot, EmptySubsc
 pub fn builder(
     limits: &LimitArgs,
 ) -> SchemaBuilder<query::QueryRoot, mutation::MutationRoot, EmptySubscription> {
-    let mut builder = Schema::build(query::QueryRoot, mutation::MutationRoot, EmptySubscription)
-        .enable_federation()
-        .extension(limits::Limits::from(limits));
+    let builder = Schema::build(query::QueryRoot, mutation::MutationRoot, EmptySubscription)
+        .enable_federation();
+    let mut builder = limits::Limits::from(limits).install(builder);
     if limits.disable_introspection {
         builder = builder.disable_introspection();
     }

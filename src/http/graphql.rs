@@ -203,14 +203,14 @@ pub async fn get(
     let Some(media) = negotiate(&headers) else {
         return not_acceptable();
     };
-    let request = match async_graphql::http::parse_query_string(&query) {
+    let mut request = match async_graphql::http::parse_query_string(&query) {
         Ok(request) => request,
         Err(error) => {
             let message = format!("the query string is not a GraphQL request: {error}");
             return request_error(media, StatusCode::BAD_REQUEST, &message);
         }
     };
-    if is_mutation(&request) {
+    if is_mutation(&mut request) {
         let mut response = request_error(
             media,
             StatusCode::METHOD_NOT_ALLOWED,
@@ -226,12 +226,13 @@ pub async fn get(
 
 /// Whether the operation the request selects is a mutation. A document that
 /// does not parse is left to execution, which reports it properly.
-fn is_mutation(request: &Request) -> bool {
-    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+fn is_mutation(request: &mut Request) -> bool {
+    let wanted = request.operation_name.clone();
+    let Ok(document) = request.parsed_query() else {
         return false;
     };
     document.operations.iter().any(|(name, operation)| {
-        let selected = match (&request.operation_name, name) {
+        let selected = match (&wanted, name) {
             (Some(wanted), Some(name)) => wanted == name.as_str(),
             (None, _) => true,
             (Some(_), None) => false,
@@ -254,12 +255,21 @@ fn graphiql(app: &AppState) -> Response {
     Html(source.finish()).into_response()
 }
 
-fn prepare(app: &AppState, headers: &HeaderMap, request: Request) -> Request {
+/// Runs one operation: the limits first, then execution, then codes on
+/// the request errors.
+async fn run(app: &AppState, headers: &HeaderMap, mut request: Request) -> GraphQLResponse {
+    if let Err(error) = app.limits.check(&mut request) {
+        return GraphQLResponse::from_errors(vec![error]);
+    }
     let authorization = headers
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok());
     let credentials = app.auth.check(authorization);
-    request.data(RequestState::new(credentials, Loaders::new(&app.db.conn)))
+    let request = request.data(RequestState::new(credentials, Loaders::new(&app.db.conn)));
+
+    let mut response = app.schema.execute(request).await;
+    app.limits.label(&mut response);
+    response
 }
 
 async fn execute(
@@ -271,7 +281,7 @@ async fn execute(
     let operation = request.operation_name.clone();
     let started = Instant::now();
 
-    let response = app.schema.execute(prepare(app, headers, request)).await;
+    let response = run(app, headers, request).await;
 
     tracing::info!(
         graphql.operation = operation.as_deref().unwrap_or("-"),
@@ -300,14 +310,10 @@ async fn execute_batch(
     let started = Instant::now();
     let count = requests.len();
 
-    let requests = requests
+    let responses = requests
         .into_iter()
-        .map(|r| prepare(app, headers, r))
-        .collect();
-    let response = app
-        .schema
-        .execute_batch(BatchRequest::Batch(requests))
-        .await;
+        .map(|request| run(app, headers, request));
+    let response = BatchResponse::Batch(futures_util::future::join_all(responses).await);
 
     tracing::info!(
         graphql.batch = count,
@@ -388,7 +394,11 @@ mod tests {
         for (operation, refused) in cases {
             let mut request = Request::new(document);
             request.operation_name = operation.map(str::to_owned);
-            assert_eq!(is_mutation(&request), refused, "operation {operation:?}");
+            assert_eq!(
+                is_mutation(&mut request),
+                refused,
+                "operation {operation:?}"
+            );
         }
     }
 }

@@ -18,6 +18,7 @@ use tower_http::trace::TraceLayer;
 use crate::auth::Authenticator;
 use crate::db::Db;
 use crate::graphql::AppSchema;
+use crate::graphql::limits::Limits;
 
 /// The header that carries the request id, in and out.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -38,6 +39,8 @@ pub struct AppState {
     pub max_body_bytes: usize,
     /// Most operations in one batched request.
     pub max_batch: usize,
+    /// Limits on each operation.
+    pub limits: Limits,
 }
 
 /// The service's routes and layers.

@@ -67,8 +67,10 @@ async fn realistic_queries_pass_the_limits(backend: Backend) {
 async fn abusive_queries_are_refused_as_too_complex(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let aliases: String = (0..31).map(|n| format!("a{n}: viewer {{ id }} ")).collect();
-    let deep = "{ callPurposes { edges { node { calls { edges { node { callPurpose {
-        calls { edges { node { callPurpose { calls { edges { node { user { id } } } } } } } } } } } } } } } }";
+    // Small pages, so that only the depth is abusive.
+    let deep = "{ callPurposes(first: 1) { edges { node { calls(first: 1) { edges { node {
+        callPurpose { calls(first: 1) { edges { node { callPurpose { calls(first: 1) { edges {
+        node { user { id } } } } } } } } } } } } } } } }";
     let cases = [
         (
             "a thousand calls for each of a thousand purposes",
