@@ -16,6 +16,8 @@ pub struct Model {
     pub display_order: i32,
     /// The user who created the purpose.
     pub creator_id: i32,
+    /// How many calls carry this purpose, kept by triggers on `calls`.
+    pub calls_count: i32,
     /// When the row was inserted (UTC).
     pub created_at: DateTimeUtc,
     /// When the row last changed (UTC).

@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261203_000001_create_tables;
 mod m20261203_000002_create_collection_locks;
+mod m20261203_000003_add_calls_count;
 
 /// Every migration of the project, oldest first.
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261203_000001_create_tables::Migration),
             Box::new(m20261203_000002_create_collection_locks::Migration),
+            Box::new(m20261203_000003_add_calls_count::Migration),
         ]
     }
 }

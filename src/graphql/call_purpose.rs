@@ -129,7 +129,7 @@ impl CallPurpose {
                 has_previous: false,
                 has_next: false,
             });
-        Ok(CallConnection::new(self.0.id, page))
+        Ok(CallConnection::new(self.0.calls_count, page))
     }
 
     /// Whether the viewer may rename, move or reorder this purpose (the
@@ -203,13 +203,13 @@ impl CallPurposeConnection {
 
 /// A page of calls.
 pub struct CallConnection {
-    purpose_id: i32,
+    total_count: i32,
     edges: Vec<Edge<Call>>,
     page_info: PageInfo,
 }
 
 impl CallConnection {
-    fn new(purpose_id: i32, page: Page<entity::call::Model>) -> CallConnection {
+    fn new(total_count: i32, page: Page<entity::call::Model>) -> CallConnection {
         let edges: Vec<_> = page
             .items
             .into_iter()
@@ -219,7 +219,7 @@ impl CallConnection {
             })
             .collect();
         CallConnection {
-            purpose_id,
+            total_count,
             page_info: page_info(&edges, page.has_previous, page.has_next),
             edges,
         }
@@ -239,16 +239,8 @@ impl CallConnection {
         &self.page_info
     }
 
-    /// How many calls the purpose has, on all pages together. Counted only
-    /// when asked for, for all purposes of a page in one statement.
-    async fn total_count(&self, ctx: &Context<'_>) -> Result<i64> {
-        let state = state(ctx)?;
-        let count = state
-            .loaders
-            .call_counts
-            .load_one(self.purpose_id)
-            .await
-            .map_err(|error| state.internal(error))?;
-        Ok(count.unwrap_or(0))
+    /// How many calls the purpose has, on all pages together.
+    async fn total_count(&self) -> i32 {
+        self.total_count
     }
 }

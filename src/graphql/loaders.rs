@@ -28,8 +28,6 @@ pub struct Loaders {
     pub calls: DataLoader<CallLoader, HashMapCache>,
     /// A page of each purpose's calls.
     pub call_pages: DataLoader<CallPageLoader, HashMapCache>,
-    /// Each purpose's number of calls.
-    pub call_counts: DataLoader<CallCountLoader, HashMapCache>,
 }
 
 impl Loaders {
@@ -44,7 +42,6 @@ impl Loaders {
             purposes: loader(PurposeLoader(conn.clone())),
             calls: loader(CallLoader(conn.clone())),
             call_pages: loader(CallPageLoader(conn.clone())),
-            call_counts: loader(CallCountLoader(conn.clone())),
         }
     }
 }
@@ -114,21 +111,5 @@ impl Loader<(i32, CallWindow)> for CallPageLoader {
             }
         }
         Ok(pages)
-    }
-}
-
-/// Loads each purpose's number of calls in one grouped statement.
-pub struct CallCountLoader(DatabaseConnection);
-
-impl Loader<i32> for CallCountLoader {
-    type Value = i64;
-    type Error = Arc<DbErr>;
-
-    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
-        let mut counts = store::calls::counts_for_purposes(&self.0, keys).await?;
-        for key in keys {
-            counts.entry(*key).or_insert(0);
-        }
-        Ok(counts)
     }
 }

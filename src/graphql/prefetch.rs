@@ -18,7 +18,7 @@ use crate::graphql::call_purpose::call_window;
 use crate::graphql::connection::PageArgs;
 
 /// Loads what the selection `node` (a `CallPurpose` selection set) needs
-/// for these purposes: creators, pages of calls, call counts, and the users
+/// for these purposes: creators, pages of calls, and the users
 /// and purposes of those calls.
 pub async fn purposes(
     state: &RequestState,
@@ -50,13 +50,6 @@ pub async fn purposes(
                 .await
                 .map_err(|e| state.internal(e))?;
             calls.extend(pages.into_values().flat_map(|page| page.items));
-        }
-        if calls_selection.field("totalCount").exists() {
-            loaders
-                .call_counts
-                .load_many(ids.iter().copied())
-                .await
-                .map_err(|e| state.internal(e))?;
         }
         let call_node = calls_selection.field("edges").field("node");
         if call_node.field("user").exists() {

@@ -7,7 +7,7 @@ use entity::call::{Column, Entity, Model};
 use sea_orm::sea_query::{Alias, Asterisk, Condition, Expr, ExprTrait as _, JoinType, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, Iterable, Order,
-    QueryFilter, QuerySelect,
+    QueryFilter,
 };
 
 use crate::store::page::{Page, Window};
@@ -129,27 +129,6 @@ fn numbered(purpose_ids: &[i32], window: &CallWindow) -> sea_orm::sea_query::Sel
         .from_subquery(numbered, Alias::new("numbered"))
         .and_where(Expr::col(Alias::new("rn")).lte(limit));
     outer
-}
-
-/// How many calls each purpose has, in one grouped statement. Purposes
-/// without calls are absent.
-pub async fn counts_for_purposes(
-    db: &impl ConnectionTrait,
-    purpose_ids: &[i32],
-) -> Result<HashMap<i32, i64>, DbErr> {
-    let rows: Vec<(Option<i32>, i64)> = Entity::find()
-        .select_only()
-        .column(Column::CallPurposeId)
-        .column_as(Column::Id.count(), "count")
-        .filter(Column::CallPurposeId.is_in(purpose_ids.iter().copied()))
-        .group_by(Column::CallPurposeId)
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(purpose, count)| Some((purpose?, count)))
-        .collect())
 }
 
 /// The calls with these ids.

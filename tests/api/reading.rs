@@ -2,7 +2,7 @@
 //! global ids, and clear errors for bad ids and cursors.
 
 use chrono::{DateTime, TimeDelta, Utc};
-use entity::call_purpose;
+use entity::{call, call_purpose};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sea_orm::EntityTrait;
@@ -487,7 +487,52 @@ async fn a_purposes_calls_page_newest_first_with_counts(backend: Backend) {
     );
 }
 
+async fn call_counts_follow_calls_written_by_anyone(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let conn = app.db.connect().await;
+    let first = insert_calls(&conn, Some(2), 5).await;
+    insert_calls(&conn, Some(3), 2).await;
+    insert_calls(&conn, None, 2).await;
+
+    // Written straight to the database, as another system would.
+    let moved = format!(
+        "UPDATE calls SET call_purpose_id = 3 WHERE id IN ({}, {})",
+        first[0], first[1]
+    );
+    let cleared = format!(
+        "UPDATE calls SET call_purpose_id = NULL WHERE id = {}",
+        first[2]
+    );
+    let deleted = format!("DELETE FROM calls WHERE id = {}", first[3]);
+    for statement in [moved, cleared, deleted] {
+        sea_orm::ConnectionTrait::execute_unprepared(&conn, &statement)
+            .await
+            .expect("write");
+    }
+    let data = app
+        .data(
+            "{ callPurposes(first: 1000) { edges { node { databaseId calls { totalCount } } } } }",
+            json!({}),
+        )
+        .await;
+
+    let calls = call::Entity::find().all(&conn).await.expect("calls");
+    for edge in data["callPurposes"]["edges"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+    {
+        let id = edge["node"]["databaseId"].as_i64().unwrap_or_default() as i32;
+        let actual = calls
+            .iter()
+            .filter(|c| c.call_purpose_id == Some(id))
+            .count();
+        assert_eq!(edge["node"]["calls"]["totalCount"], actual, "purpose {id}");
+    }
+}
+
 each_backend!(
+    call_counts_follow_calls_written_by_anyone,
     paging_in_every_order_and_direction_visits_each_purpose_once,
     a_compound_order_breaks_ties_by_its_later_terms,
     cursors_stay_valid_while_purposes_are_added,
