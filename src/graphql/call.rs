@@ -1,5 +1,7 @@
 //! The `Call` type.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, Enum, ID, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::call;
@@ -10,7 +12,7 @@ use crate::graphql::state;
 use crate::graphql::user::User;
 
 /// The GraphQL `Call`.
-pub struct Call(pub call::Model);
+pub struct Call(pub Arc<call::Model>);
 
 /// Which side started the call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]

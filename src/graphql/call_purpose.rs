@@ -1,5 +1,7 @@
 //! The `CallPurpose` type and its connections.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::call_purpose;
@@ -16,7 +18,7 @@ use crate::store::page::{KeyValue, Page};
 use crate::store::purposes::{self, Filter};
 
 /// The GraphQL `CallPurpose`.
-pub struct CallPurpose(pub call_purpose::Model);
+pub struct CallPurpose(pub Arc<call_purpose::Model>);
 
 /// The cursor signature of every purpose's calls: newest first, by id.
 const CALLS: &str = "calls:i-";
@@ -155,7 +157,7 @@ pub struct CallPurposeConnection {
 impl CallPurposeConnection {
     /// The connection of a page read under `signature`'s order.
     pub fn new(
-        page: Page<call_purpose::Model>,
+        page: Page<Arc<call_purpose::Model>>,
         sort: &purposes::Sort,
         filter: Filter,
     ) -> CallPurposeConnection {
@@ -209,7 +211,7 @@ pub struct CallConnection {
 }
 
 impl CallConnection {
-    fn new(total_count: i32, page: Page<entity::call::Model>) -> CallConnection {
+    fn new(total_count: i32, page: Page<Arc<entity::call::Model>>) -> CallConnection {
         let edges: Vec<_> = page
             .items
             .into_iter()

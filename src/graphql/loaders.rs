@@ -50,12 +50,15 @@ impl Loaders {
 pub struct UserLoader(DatabaseConnection);
 
 impl Loader<i32> for UserLoader {
-    type Value = user::Model;
+    type Value = Arc<user::Model>;
     type Error = Arc<DbErr>;
 
     async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
         let rows = store::users::by_ids(&self.0, keys).await?;
-        Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+        Ok(rows
+            .into_iter()
+            .map(|row| (row.id, Arc::new(row)))
+            .collect())
     }
 }
 
@@ -63,12 +66,15 @@ impl Loader<i32> for UserLoader {
 pub struct PurposeLoader(DatabaseConnection);
 
 impl Loader<i32> for PurposeLoader {
-    type Value = call_purpose::Model;
+    type Value = Arc<call_purpose::Model>;
     type Error = Arc<DbErr>;
 
     async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
         let rows = store::purposes::by_ids(&self.0, keys).await?;
-        Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+        Ok(rows
+            .into_iter()
+            .map(|row| (row.id, Arc::new(row)))
+            .collect())
     }
 }
 
@@ -76,12 +82,15 @@ impl Loader<i32> for PurposeLoader {
 pub struct CallLoader(DatabaseConnection);
 
 impl Loader<i32> for CallLoader {
-    type Value = call::Model;
+    type Value = Arc<call::Model>;
     type Error = Arc<DbErr>;
 
     async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
         let rows = store::calls::by_ids(&self.0, keys).await?;
-        Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+        Ok(rows
+            .into_iter()
+            .map(|row| (row.id, Arc::new(row)))
+            .collect())
     }
 }
 
@@ -91,7 +100,7 @@ impl Loader<i32> for CallLoader {
 pub struct CallPageLoader(DatabaseConnection);
 
 impl Loader<(i32, CallWindow)> for CallPageLoader {
-    type Value = Page<call::Model>;
+    type Value = Page<Arc<call::Model>>;
     type Error = Arc<DbErr>;
 
     async fn load(
@@ -107,7 +116,7 @@ impl Loader<(i32, CallWindow)> for CallPageLoader {
         for (window, purposes) in by_window {
             let found = store::calls::pages_for_purposes(&self.0, &purposes, window).await?;
             for (purpose, page) in found {
-                pages.insert((purpose, window.clone()), page);
+                pages.insert((purpose, window.clone()), page.map(Arc::new));
             }
         }
         Ok(pages)

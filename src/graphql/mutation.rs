@@ -3,6 +3,8 @@
 //! Rule breaks come back as `userErrors` in the payload, never as top-level
 //! errors; only a missing token or scope, or an internal failure, is one.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 
@@ -250,7 +252,7 @@ impl MutationRoot {
             (Ok(name), true) => {
                 let db = ctx.data::<Db>()?;
                 match writes::create(&db.conn, name, input.order, viewer.user_id, now()).await {
-                    Ok(created) => Some(CallPurpose(created)),
+                    Ok(created) => Some(CallPurpose(Arc::new(created))),
                     Err(error) => {
                         user_errors = write_errors(state, error, None)?;
                         None
@@ -299,7 +301,7 @@ impl MutationRoot {
             };
             let db = ctx.data::<Db>()?;
             match writes::update(&db.conn, id, changes, now()).await {
-                Ok(purpose) => updated = Some(CallPurpose(purpose)),
+                Ok(purpose) => updated = Some(CallPurpose(Arc::new(purpose))),
                 Err(error) => user_errors = write_errors(state, error, Some(&input.id))?,
             }
         }
@@ -367,7 +369,13 @@ impl MutationRoot {
         if user_errors.is_empty() {
             let db = ctx.data::<Db>()?;
             match writes::reorder(&db.conn, &ids, now()).await {
-                Ok(rows) => reordered = Some(rows.into_iter().map(CallPurpose).collect()),
+                Ok(rows) => {
+                    reordered = Some(
+                        rows.into_iter()
+                            .map(|row| CallPurpose(Arc::new(row)))
+                            .collect(),
+                    )
+                }
                 Err(error) => user_errors = write_errors(state, error, None)?,
             }
         }

@@ -8,6 +8,7 @@
 //! statements a property of the query's shape, not of the machine's speed.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use async_graphql::{Lookahead, Name, Value};
 use entity::{call, call_purpose};
@@ -22,7 +23,7 @@ use crate::graphql::connection::PageArgs;
 /// and purposes of those calls.
 pub async fn purposes(
     state: &RequestState,
-    purposes: &[call_purpose::Model],
+    purposes: &[Arc<call_purpose::Model>],
     node: &Lookahead<'_>,
 ) -> Result<(), ApiError> {
     if purposes.is_empty() {
@@ -71,7 +72,7 @@ pub async fn purposes(
 /// calls: their users and purposes.
 pub async fn calls(
     state: &RequestState,
-    calls: &[call::Model],
+    calls: &[Arc<call::Model>],
     node: &Lookahead<'_>,
 ) -> Result<(), ApiError> {
     let loaders = &state.loaders;

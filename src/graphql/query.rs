@@ -1,5 +1,7 @@
 //! The query root.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, Object, Result};
 
 use crate::db::Db;
@@ -107,6 +109,7 @@ impl QueryRoot {
         let page = purposes::list(&db.conn, &filter, &sort, &window)
             .await
             .map_err(|error| state.internal(error))?;
+        let page = page.map(Arc::new);
         let node = ctx.look_ahead().field("edges").field("node");
         prefetch::purposes(state, &page.items, &node).await?;
         Ok(CallPurposeConnection::new(page, &sort, filter))

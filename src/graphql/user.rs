@@ -1,12 +1,14 @@
 //! The `User` type.
 
+use std::sync::Arc;
+
 use async_graphql::{ID, Object};
 use entity::user;
 
 use crate::graphql::id::{NodeKind, encode};
 
 /// The GraphQL `User`.
-pub struct User(pub user::Model);
+pub struct User(pub Arc<user::Model>);
 
 /// A person using the sales tool: creates call purposes and logs calls.
 #[Object]

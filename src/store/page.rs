@@ -49,6 +49,17 @@ pub struct Page<T> {
     pub has_next: bool,
 }
 
+impl<T> Page<T> {
+    /// The same page with each row turned by `f`.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            has_previous: self.has_previous,
+            has_next: self.has_next,
+        }
+    }
+}
+
 impl<K> Window<K> {
     /// Turns the `limit + 1` rows fetched for this window (in the window's
     /// fetch order: reversed for `from_end`) into the page. The extra row
