@@ -18,6 +18,11 @@ use crate::store::{self, calls::CallWindow};
 /// backend's limit on bound parameters.
 const MAX_BATCH: usize = 10_000;
 
+// The loaders do not wait for a batch to fill: the lists that matter are
+// prefetched whole (see `prefetch`), and a wait would be paid at every
+// level of nesting. Siblings that ask outside a prefetch still share a
+// batch when they ask within one poll of the request.
+
 /// The loaders of one request.
 pub struct Loaders {
     /// Users by id.
@@ -36,6 +41,7 @@ impl Loaders {
         fn loader<L: Send + Sync + 'static>(inner: L) -> DataLoader<L, HashMapCache> {
             DataLoader::with_cache(inner, tokio::spawn, HashMapCache::default())
                 .max_batch_size(MAX_BATCH)
+                .delay(std::time::Duration::ZERO)
         }
         Loaders {
             users: loader(UserLoader(conn.clone())),
@@ -44,6 +50,25 @@ impl Loaders {
             call_pages: loader(CallPageLoader(conn.clone())),
         }
     }
+}
+
+/// Loads `keys` now, in one statement, and leaves the values in the
+/// loader's cache for the resolvers: what `prefetch` uses, since it already
+/// holds every key and gains nothing from waiting for a batch to fill.
+pub async fn prime<K, L>(
+    loader: &DataLoader<L, HashMapCache>,
+    keys: &[K],
+) -> Result<HashMap<K, L::Value>, L::Error>
+where
+    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+    L: Loader<K>,
+{
+    if keys.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let values = loader.loader().load(keys).await?;
+    loader.feed_many(values.clone()).await;
+    Ok(values)
 }
 
 /// Loads users by id.

@@ -113,9 +113,9 @@ impl RequestState {
                     }
                     Credentials::Token { user_id, scopes } => (*user_id, *scopes),
                 };
-                match self.loaders.users.load_one(user_id).await {
-                    Ok(Some(_)) => Ok(Viewer { user_id, scopes }),
-                    Ok(None) => Err(ApiError::Unauthenticated(
+                match loaders::prime(&self.loaders.users, &[user_id]).await {
+                    Ok(found) if found.contains_key(&user_id) => Ok(Viewer { user_id, scopes }),
+                    Ok(_) => Err(ApiError::Unauthenticated(
                         "the token's user does not exist".into(),
                     )),
                     Err(error) => Err(self.internal(error)),

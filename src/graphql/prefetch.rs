@@ -17,6 +17,7 @@ use crate::error::ApiError;
 use crate::graphql::RequestState;
 use crate::graphql::call_purpose::call_window;
 use crate::graphql::connection::PageArgs;
+use crate::graphql::loaders::prime;
 
 /// Loads what the selection `node` (a `CallPurpose` selection set) needs
 /// for these purposes: creators, pages of calls, and the users
@@ -44,10 +45,8 @@ pub async fn purposes(
             let Ok(window) = page_args(field.arguments()).and_then(call_window) else {
                 continue;
             };
-            let keys = ids.iter().map(|id| (*id, window.clone()));
-            let pages = loaders
-                .call_pages
-                .load_many(keys)
+            let keys: Vec<_> = ids.iter().map(|id| (*id, window.clone())).collect();
+            let pages = prime(&loaders.call_pages, &keys)
                 .await
                 .map_err(|e| state.internal(e))?;
             calls.extend(pages.into_values().flat_map(|page| page.items));
@@ -56,12 +55,18 @@ pub async fn purposes(
         if call_node.field("user").exists() {
             users.extend(calls.iter().map(|c| c.user_id));
         }
+        if call_node.field("callPurpose").exists() {
+            let purposes: BTreeSet<i32> = calls.iter().filter_map(|c| c.call_purpose_id).collect();
+            let purposes: Vec<i32> = purposes.into_iter().collect();
+            prime(&loaders.purposes, &purposes)
+                .await
+                .map_err(|e| state.internal(e))?;
+        }
     }
 
     if !users.is_empty() {
-        loaders
-            .users
-            .load_many(users)
+        let users: Vec<i32> = users.into_iter().collect();
+        prime(&loaders.users, &users)
             .await
             .map_err(|e| state.internal(e))?;
     }
@@ -78,17 +83,15 @@ pub async fn calls(
     let loaders = &state.loaders;
     if node.field("user").exists() {
         let users: BTreeSet<i32> = calls.iter().map(|c| c.user_id).collect();
-        loaders
-            .users
-            .load_many(users)
+        let users: Vec<i32> = users.into_iter().collect();
+        prime(&loaders.users, &users)
             .await
             .map_err(|e| state.internal(e))?;
     }
     if node.field("callPurpose").exists() {
         let purposes: BTreeSet<i32> = calls.iter().filter_map(|c| c.call_purpose_id).collect();
-        loaders
-            .purposes
-            .load_many(purposes)
+        let purposes: Vec<i32> = purposes.into_iter().collect();
+        prime(&loaders.purposes, &purposes)
             .await
             .map_err(|e| state.internal(e))?;
     }
