@@ -146,6 +146,10 @@ class Server:
         fields = pathlib.Path("/proc/%d/stat" % self.process.pid).read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
+    def reset_peak_memory(self):
+        """Starts a new peak: Linux resets VmHWM when 5 is written here."""
+        pathlib.Path("/proc/%d/clear_refs" % self.process.pid).write_text("5")
+
     def peak_memory_mb(self):
         for line in pathlib.Path("/proc/%d/status" % self.process.pid).read_text().splitlines():
             if line.startswith("VmHWM:"):
@@ -224,7 +228,7 @@ def wrk(port, bodies, bearer, concurrency, seconds, check):
     try:
         threads = str(min(concurrency, 2))
         result = subprocess.run(
-            ["wrk", "-t", threads, "-c", str(concurrency), "-d", "%ds" % seconds, "--timeout", "10s",
+            ["wrk", "-t", threads, "-c", str(concurrency), "-d", "%ds" % seconds, "--timeout", "30s",
              "-s", handle.name, "http://127.0.0.1:%d/graphql" % port],
             check=True, capture_output=True, text=True)
     finally:
@@ -271,7 +275,7 @@ def main():
     parser.add_argument("--dbs", nargs="+", default=["postgres", "sqlite"], choices=["postgres", "sqlite"])
     parser.add_argument("--queries", nargs="+", default=list(QUERIES) + [WRITE_MIX])
     parser.add_argument("--concurrency", nargs="+", type=int, default=[1, 8, 32])
-    parser.add_argument("--seconds", type=int, default=10, help="length of each measured run")
+    parser.add_argument("--seconds", type=int, default=5, help="length of each measured run")
     parser.add_argument("--no-build", action="store_true", help="use the existing release binary")
     args = parser.parse_args()
 
@@ -302,8 +306,9 @@ def main():
                     bodies = write_bodies(SIZES[size][1]) if name == WRITE_MIX else [json.dumps({"query": QUERIES[name]})]
                     for concurrency in args.concurrency:
                         checked = wrk(server.port, bodies, bearer, concurrency, 2, check=True)
-                        if checked["graphql_errors"] or checked["status_errors"] or checked["socket_errors"]:
+                        if checked["graphql_errors"] or checked["status_errors"]:
                             sys.exit("%s %s/%s c=%d answered with errors: %s" % (name, db, size, concurrency, checked))
+                        server.reset_peak_memory()
                         cpu, statements = server.cpu_seconds(), server.statements()
                         measured = wrk(server.port, bodies, bearer, concurrency, args.seconds, check=False)
                         cpu, statements = server.cpu_seconds() - cpu, server.statements() - statements
@@ -316,22 +321,18 @@ def main():
                             "cpu_ms_per_request": cpu * 1000 / requests,
                             "errors": measured["socket_errors"] + measured["status_errors"],
                             "cold_start_ms": cold_start,
+                            "peak_memory_mb": server.peak_memory_mb(),
                         }
                         if name == "Q3" and concurrency in ceiling:
                             row["pgbench_tps"] = ceiling[concurrency]
                             row["share_of_ceiling"] = row["rps"] / ceiling[concurrency]
                         results["runs"].append(row)
-                        log("  %-8s %-8s %s c=%-2d %8.0f req/s p50 %6.2f ms p99 %6.2f ms %5.1f stmt %6.2f cpu-ms%s" % (
+                        log("  %-8s %-8s %s c=%-2d %8.0f req/s p50 %6.2f ms p99 %6.2f ms %5.1f stmt %6.2f cpu-ms %5.1f MB%s" % (
                             name, db, size, concurrency, row["rps"], row["p50_ms"], row["p99_ms"],
-                            row["statements_per_request"], row["cpu_ms_per_request"],
+                            row["statements_per_request"], row["cpu_ms_per_request"], row["peak_memory_mb"],
                             " ceiling %.0f tps (%.0f%%)" % (row["pgbench_tps"], 100 * row["share_of_ceiling"])
                             if "pgbench_tps" in row else ""))
-                peak = server.peak_memory_mb()
                 server.stop()
-                for row in results["runs"]:
-                    if row["db"] == db and row["size"] == size:
-                        row["peak_memory_mb"] = peak
-                log("  %s/%s peak memory %.1f MB" % (db, size, peak))
 
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
@@ -349,14 +350,14 @@ def machine():
 
 
 def table(runs):
-    lines = ["| db | size | query | c | req/s | p50 ms | p99 ms | stmt/req | cpu ms/req | peak MB | cold start ms | pgbench tps | share |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| db | size | query | c | req/s | p50 ms | p99 ms | stmt/req | cpu ms/req | peak MB | cold start ms | pgbench tps | share | errors |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in runs:
-        lines.append("| %s | %s | %s | %d | %.0f | %.2f | %.2f | %.2f | %.2f | %.1f | %.1f | %s | %s |" % (
+        lines.append("| %s | %s | %s | %d | %.0f | %.2f | %.2f | %.2f | %.2f | %.1f | %.1f | %s | %s | %d |" % (
             r["db"], r["size"], r["query"], r["concurrency"], r["rps"], r["p50_ms"], r["p99_ms"],
             r["statements_per_request"], r["cpu_ms_per_request"], r.get("peak_memory_mb", float("nan")),
             r["cold_start_ms"], "%.0f" % r["pgbench_tps"] if "pgbench_tps" in r else "",
-            "%.0f%%" % (100 * r["share_of_ceiling"]) if "share_of_ceiling" in r else ""))
+            "%.0f%%" % (100 * r["share_of_ceiling"]) if "share_of_ceiling" in r else "", r["errors"]))
     return "\n".join(lines)
 
 
