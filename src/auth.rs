@@ -21,7 +21,8 @@ pub struct Claims {
     pub scope: String,
     /// Expiry, seconds since the epoch.
     pub exp: u64,
-    /// Issue time, seconds since the epoch.
+    /// Issue time, seconds since the epoch; optional, as in RFC 7519.
+    #[serde(default)]
     pub iat: u64,
 }
 

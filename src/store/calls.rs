@@ -29,6 +29,7 @@ pub async fn pages_for_purposes(
     let backend = db.get_database_backend();
     let query = match backend {
         DbBackend::Postgres => lateral(purpose_ids, window),
+        DbBackend::Sqlite => correlated(purpose_ids, window),
         _ => numbered(purpose_ids, window),
     };
     let rows = Model::find_by_statement(backend.build(&query))
@@ -100,10 +101,31 @@ fn lateral(purpose_ids: &[i32], window: &CallWindow) -> sea_orm::sea_query::Sele
     query
 }
 
-/// MySQL, MariaDB and SQLite (MariaDB has no LATERAL): number every call
-/// within its purpose with a window function and keep the first `limit + 1`
-/// of each. It reads all calls of the purposes, so it costs more on
-/// purposes with many calls.
+/// SQLite (no LATERAL): each purpose's page of ids comes from a correlated
+/// subquery, a short walk of the same index; the rows are then read by
+/// primary key.
+fn correlated(purpose_ids: &[i32], window: &CallWindow) -> sea_orm::sea_query::SelectStatement {
+    let purposes = Alias::new("purposes");
+    let key = Expr::col((purposes.clone(), Alias::new("column1")));
+    let mut ids = one_purpose(key, window);
+    ids.clear_selects().column((Entity, Column::Id));
+
+    let mut query = Query::select();
+    query
+        .column((Entity, Asterisk))
+        .from_values(purpose_ids.iter().copied(), purposes)
+        .join(
+            JoinType::InnerJoin,
+            Entity,
+            Expr::col((Entity, Column::Id)).in_subquery(ids),
+        );
+    query
+}
+
+/// MySQL and MariaDB (MariaDB has neither LATERAL nor LIMIT in an IN
+/// subquery): number every call within its purpose with a window function
+/// and keep the first `limit + 1` of each. It reads all calls of the
+/// purposes, so it costs more on purposes with many calls.
 fn numbered(purpose_ids: &[i32], window: &CallWindow) -> sea_orm::sea_query::SelectStatement {
     let direction = if window.from_end { "ASC" } else { "DESC" };
     let row_number =
@@ -141,9 +163,30 @@ pub async fn by_ids(db: &impl ConnectionTrait, ids: &[i32]) -> Result<Vec<Model>
 
 #[cfg(test)]
 mod tests {
-    use sea_orm::sea_query::PostgresQueryBuilder;
+    use sea_orm::sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
 
     use super::*;
+
+    #[test]
+    fn sqlite_reads_each_purposes_page_through_a_correlated_subquery() {
+        let window = CallWindow {
+            limit: 10,
+            from_end: true,
+            after: None,
+            before: Some(5),
+        };
+
+        let sql = correlated(&[3], &window).to_string(SqliteQueryBuilder);
+
+        assert_eq!(
+            sql,
+            concat!(
+                r#"SELECT "calls".* FROM (VALUES (3)) AS "purposes" INNER JOIN "calls" ON "calls"."id" IN "#,
+                r#"(SELECT "calls"."id" FROM "calls" WHERE "calls"."call_purpose_id" = "purposes"."column1" "#,
+                r#"AND "calls"."id" > 5 ORDER BY "calls"."id" ASC LIMIT 11)"#
+            )
+        );
+    }
 
     #[test]
     fn postgres_reads_each_purposes_page_through_a_lateral_join() {

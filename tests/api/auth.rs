@@ -214,7 +214,73 @@ async fn a_token_minted_by_the_cli_is_accepted(backend: Backend) {
     assert_eq!(body["data"]["viewer"]["email"], "demo@example.com");
 }
 
+async fn rs256_tokens_are_checked_against_the_configured_public_key(backend: Backend) {
+    let keys = tempfile::tempdir().expect("a folder");
+    let private = keys.path().join("private.pem");
+    let public = keys.path().join("public.pem");
+    let openssl = |args: &[&str]| {
+        let status = std::process::Command::new("openssl")
+            .args(args)
+            .status()
+            .expect("openssl runs");
+        assert!(status.success(), "openssl {args:?}");
+    };
+    // A PKCS#1 private key (what jsonwebtoken signs with) and the public
+    // half in the usual SubjectPublicKeyInfo PEM an operator would deploy.
+    openssl(&[
+        "genrsa",
+        "-traditional",
+        "-out",
+        private.to_str().unwrap_or_default(),
+        "2048",
+    ]);
+    openssl(&[
+        "pkey",
+        "-in",
+        private.to_str().unwrap_or_default(),
+        "-pubout",
+        "-out",
+        public.to_str().unwrap_or_default(),
+    ]);
+    let app = TestApp::spawn_with(
+        backend,
+        &["--jwt-public-key-file", public.to_str().unwrap_or_default()],
+    )
+    .await;
+    let pem = std::fs::read(&private).expect("the private key");
+    let now = jsonwebtoken::get_current_timestamp();
+    let claims = json!({ "sub": "1", "scope": "callPurposes.read", "exp": now + 60 });
+    let rs256 = jsonwebtoken::encode(
+        &Header::new(jsonwebtoken::Algorithm::RS256),
+        &claims,
+        &EncodingKey::from_rsa_pem(&pem).expect("an RSA key"),
+    )
+    .expect("a token");
+
+    let accepted = app
+        .query_as(Some(&rs256), "{ viewer { email } }", json!({}))
+        .await;
+    let hs256 = app
+        .query_as(
+            Some(&token(1, "callPurposes.read")),
+            "{ viewer { email } }",
+            json!({}),
+        )
+        .await;
+
+    assert_eq!(
+        accepted["data"]["viewer"]["email"], "demo@example.com",
+        "{accepted}"
+    );
+    assert_eq!(
+        error_codes(&hs256),
+        vec!["UNAUTHENTICATED"],
+        "an HS256 token is refused"
+    );
+}
+
 each_backend!(
+    rs256_tokens_are_checked_against_the_configured_public_key,
     every_root_field_answers_each_credential_as_the_contract_says,
     can_write_and_can_delete_report_the_viewers_scopes,
     a_token_minted_by_the_cli_is_accepted,
