@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use axum::serve::ListenerExt as _;
 use tokio::net::TcpListener;
 
 use crate::auth::Authenticator;
@@ -79,7 +80,14 @@ impl Application {
         let address = self.address()?;
         tracing::info!(%address, graphiql = %format!("http://{address}/graphql"), "listening");
 
-        axum::serve(self.listener, self.router)
+        // Responses go out whole: without TCP_NODELAY the tail of a large
+        // response can wait for the client's delayed acknowledgement.
+        let listener = self.listener.tap_io(|stream| {
+            if let Err(error) = stream.set_nodelay(true) {
+                tracing::debug!(%error, "could not set TCP_NODELAY");
+            }
+        });
+        axum::serve(listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await
             .context("serving")?;
