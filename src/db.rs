@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 
 /// A pool plus the count of SQL statements it has executed, which
 /// `/metrics` publishes and the tests use to hold the statement budget.
@@ -61,11 +61,6 @@ impl Db {
             );
         });
         Ok(Db { conn, statements })
-    }
-
-    /// Which database this is.
-    pub fn backend(&self) -> DbBackend {
-        self.conn.get_database_backend()
     }
 
     /// Applies every pending migration.

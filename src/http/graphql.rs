@@ -79,10 +79,17 @@ fn wants_html(headers: &HeaderMap) -> bool {
         })
 }
 
-/// A JSON error body, as a GraphQL response without `data`.
+/// A JSON error body, as a GraphQL response without `data`. Its code is
+/// one of the contract's: the request is the client's to fix, except for a
+/// failure on our side.
 fn request_error(media: MediaType, status: StatusCode, message: &str) -> Response {
+    let code = if status.is_server_error() {
+        "INTERNAL"
+    } else {
+        "BAD_USER_INPUT"
+    };
     let body = serde_json::json!({
-        "errors": [{ "message": message, "extensions": { "code": "BAD_REQUEST" } }]
+        "errors": [{ "message": message, "extensions": { "code": code } }]
     });
     (
         status,

@@ -111,12 +111,6 @@ impl Sort {
             .collect()
     }
 
-    /// Whether each key position holds a timestamp (true), text or integer;
-    /// cursors use it to read their values back with the right types.
-    pub fn field_at(&self, position: usize) -> Option<SortField> {
-        self.terms.get(position).map(|(field, _)| *field)
-    }
-
     fn columns(&self) -> Vec<(SimpleExpr, bool)> {
         self.terms
             .iter()

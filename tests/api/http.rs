@@ -259,6 +259,7 @@ async fn simple_content_types_without_a_preflight_header_are_refused_as_csrf(bac
         let answer: Value = response.json().await.expect("json");
         let message = answer["errors"][0]["message"].as_str().unwrap_or_default();
         assert!(message.contains("application/json"), "{message}");
+        assert_eq!(answer["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
     }
 }
 
