@@ -52,9 +52,10 @@ impl Loaders {
     }
 }
 
-/// Loads `keys` now, in one statement, and leaves the values in the
-/// loader's cache for the resolvers: what `prefetch` uses, since it already
-/// holds every key and gains nothing from waiting for a batch to fill.
+/// The values of `keys`: those the loader's cache lacks are loaded now, in
+/// one statement, and left in the cache for the resolvers. What `prefetch`
+/// uses, since it already holds every key and gains nothing from waiting
+/// for a batch to fill.
 pub async fn prime<K, L>(
     loader: &DataLoader<L, HashMapCache>,
     keys: &[K],
@@ -63,11 +64,24 @@ where
     K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
     L: Loader<K>,
 {
-    if keys.is_empty() {
-        return Ok(HashMap::new());
+    let cached = loader.get_cached_values::<K>();
+    let missing: Vec<K> = keys
+        .iter()
+        .filter(|key| !cached.contains_key(key))
+        .cloned()
+        .collect();
+    let mut values = if missing.is_empty() {
+        HashMap::new()
+    } else {
+        let loaded = loader.loader().load(&missing).await?;
+        loader.feed_many(loaded.clone()).await;
+        loaded
+    };
+    for key in keys {
+        if let Some(value) = cached.get(key) {
+            values.insert(key.clone(), value.clone());
+        }
     }
-    let values = loader.loader().load(keys).await?;
-    loader.feed_many(values.clone()).await;
     Ok(values)
 }
 
