@@ -38,53 +38,44 @@ pub enum Backend {
     Mysql,
 }
 
-/// Runs a test body once per backend, as three tests named after them.
+/// Runs each test body once per listed backend, as tests named after them:
+/// `backend_tests!([sqlite => Sqlite, mysql => Mysql] some_test)`.
 ///
 /// Each test runs on a single-threaded runtime, server and client alike;
 /// parallelism comes from running many tests at once.
 #[macro_export]
-macro_rules! each_backend {
-    ($($test:ident),* $(,)?) => {$(
+macro_rules! backend_tests {
+    (@each $test:ident [$($name:ident => $backend:ident),+ $(,)?]) => {$(
+        #[tokio::test]
+        async fn $name() {
+            super::$test($crate::helpers::Backend::$backend).await
+        }
+    )+};
+    ($backends:tt $($test:ident),* $(,)?) => {$(
         mod $test {
-            use $crate::helpers::Backend;
-
-            #[tokio::test]
-            async fn sqlite() {
-                super::$test(Backend::Sqlite).await
-            }
-
-            #[tokio::test]
-            async fn postgres() {
-                super::$test(Backend::Postgres).await
-            }
-
-            #[tokio::test]
-            async fn mysql() {
-                super::$test(Backend::Mysql).await
-            }
+            $crate::backend_tests!(@each $test $backends);
         }
     )*};
 }
 
-/// Like `each_backend!`, for tests that need a database reached over the
-/// network (SQLite has no server to lose or lock out).
+/// Runs each test body on SQLite, PostgreSQL and MariaDB.
+#[macro_export]
+macro_rules! each_backend {
+    ($($test:ident),* $(,)?) => {
+        $crate::backend_tests!(
+            [sqlite => Sqlite, postgres => Postgres, mysql => Mysql]
+            $($test),*
+        );
+    };
+}
+
+/// Runs each test body on the databases reached over the network (SQLite
+/// has no server to lose or lock out).
 #[macro_export]
 macro_rules! each_server_backend {
-    ($($test:ident),* $(,)?) => {$(
-        mod $test {
-            use $crate::helpers::Backend;
-
-            #[tokio::test]
-            async fn postgres() {
-                super::$test(Backend::Postgres).await
-            }
-
-            #[tokio::test]
-            async fn mysql() {
-                super::$test(Backend::Mysql).await
-            }
-        }
-    )*};
+    ($($test:ident),* $(,)?) => {
+        $crate::backend_tests!([postgres => Postgres, mysql => Mysql] $($test),*);
+    };
 }
 
 /// A database of the test's own, dropped when the test ends.
